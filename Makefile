@@ -1,0 +1,56 @@
+# Two commands for a fresh machine (README):
+#   make reproduce   run the four reproduction notebooks (embedded benchmark, default preset) into reports/
+#   make test        run every test: notebooks (nbdev_test), tests/ (pytest), and the export/clean sync check
+# Both create .venv and install the project with its dev extras on first use.
+
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PRESET ?= smoke
+NBWORKERS ?= 2
+export OMP_NUM_THREADS ?= 2
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: install test test-nbs test-py check-sync reproduce bench clean-venv
+
+install: $(STAMP)
+
+$(STAMP): settings.ini setup.py
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip setuptools wheel
+	$(BIN)/pip install -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3
+	touch $(STAMP)
+
+test: install
+	$(MAKE) check-sync
+	$(MAKE) test-nbs
+	$(MAKE) test-py
+
+# nbdev_test runs every notebook cell except those flagged slow/cuda (settings.ini tst_flags)
+test-nbs: install
+	$(BIN)/nbdev_test --n_workers $(NBWORKERS) --timing
+
+test-py: install
+	$(BIN)/python -m pytest -q tests
+
+# the library must be what the notebooks export, and the notebooks must be clean
+check-sync: install
+	@before="$$(git status --porcelain; git diff | sha1sum)"; \
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean; \
+	after="$$(git status --porcelain; git diff | sha1sum)"; \
+	if [ "$$before" != "$$after" ]; then \
+	  echo "check-sync: nbdev_export/nbdev_clean changed the tree; run them and commit:"; git status --porcelain; exit 1; \
+	else echo "check-sync: library and notebooks in sync, notebooks clean"; fi
+
+reproduce: install
+	$(BIN)/python scripts/reproduce.py --preset $(PRESET)
+
+bench: install
+	for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)
