@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from deblur_nb.learner import Callback, Learner, Phase, save_weights
+from deblur_nb.learner import Callback, Learner, Phase, save_safetensors
 
 
 class Pairs(Dataset):
@@ -72,9 +72,9 @@ def main():
                 callbacks=[Hang(a.hang_at, a.out_dir / "reached")] if a.hang_at else [])
     if a.ddp and int(os.environ.get("RANK", "0")) == 0:
         a.out_dir.mkdir(parents=True, exist_ok=True)
-        save_weights(L.model, a.out_dir / "init.safetensors")
+        save_safetensors(L.model, a.out_dir / "init.safetensors")
     L.fit(resume=a.resume)
-    if a.ddp: save_weights(L.model, a.out_dir / f"rank{os.environ['RANK']}.safetensors")
+    if a.ddp: save_safetensors(L.model, a.out_dir / f"rank{os.environ['RANK']}.safetensors")
     return 0
 
 

@@ -37,12 +37,14 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path):
     ref, cut = tmp_path / "ref", tmp_path / "cut"
     p_ref, p_cut = _launch(ref), _launch(cut, "--hang-at", 13)   # checkpoints at 5, 6 (phase end), 10: killed after 10
     t0 = time.monotonic()
-    while not (cut / "reached").exists():
-        assert p_cut.poll() is None, p_cut.communicate()[0]
-        assert time.monotonic() - t0 < 120, "worker never reached step 13"
-        time.sleep(0.05)
-    os.kill(p_cut.pid, signal.SIGKILL)
-    p_cut.wait()
+    try:
+        while not (cut / "reached").exists():
+            assert p_cut.poll() is None, p_cut.communicate()[0]
+            assert time.monotonic() - t0 < 120, "worker never reached step 13"
+            time.sleep(0.05)
+    finally:
+        if p_cut.poll() is None: os.kill(p_cut.pid, signal.SIGKILL)
+        p_cut.wait()
     assert p_cut.returncode == -signal.SIGKILL
     assert sorted(p.name for p in (cut / "checkpoints").iterdir()) == ["step_00000006", "step_00000010"]
     assert not (cut / "model.safetensors").exists()
