@@ -46,8 +46,9 @@ check-sync: install
 	  echo "check-sync: nbdev_export/nbdev_clean changed the tree; run them and commit:"; git status --porcelain; exit 1; \
 	else echo "check-sync: library and notebooks in sync, notebooks clean"; fi
 
+# PAPER=hide,david picks papers (default: all four); a missing notebook makes the exit status 2
 reproduce: install
-	$(BIN)/python scripts/reproduce.py --preset $(PRESET)
+	$(BIN)/python scripts/reproduce.py --preset $(PRESET) $(if $(PAPER),--paper $(PAPER))
 
 bench: install
 	for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

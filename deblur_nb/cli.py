@@ -115,7 +115,8 @@ def _builds_learner(mod) -> bool:
 def _recipe(args):
     "The `Recipe` of `args.model` at `args.preset` on `args.data_root`, checked to train that model."
     mod = _recipe_module(args.model)
-    r = mod.recipe(args.preset, args.data_root, seed=args.seed)
+    # a recipe that serves several models (promotion serves edvr) takes `model=`
+    r = _call(mod.recipe, args.preset, args.data_root, seed=args.seed, model=args.model)
     if not callable(getattr(r, "learner", None)):
         raise CLIError(f"{RECIPES[args.model]}.recipe returned a {type(r).__name__}, not a Recipe")
     if r.model_name != args.model:
