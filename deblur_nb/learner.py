@@ -31,6 +31,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, IterableDataset, RandomSampler
 from tqdm.auto import tqdm
 
+from .data import set_epoch
 from .core import autocast, get_device, resolve_precision, seed_everything
 from .metrics import psnr, ssim
 from .zoo import META_CONFIG, META_MODEL, META_VERSION
@@ -215,9 +216,10 @@ class DataStream:
 
     def _set_epoch(self):
         seen = set()
-        for o in (self.dl.sampler, self.dl.batch_sampler, getattr(self.dl.batch_sampler, "sampler", None), self.dl.dataset):
+        for o in (self.dl.sampler, self.dl.batch_sampler, getattr(self.dl.batch_sampler, "sampler", None)):
             if o is not None and id(o) not in seen and callable(getattr(o, "set_epoch", None)):
                 seen.add(id(o)); o.set_epoch(self.epoch)
+        set_epoch(self.dl.dataset, self.epoch)   # reaches datasets inside ConcatDataset / Subset too
 
     def _open(self):
         self._set_epoch()
