@@ -22,18 +22,19 @@ from PIL import Image
 from torch.utils.data import ConcatDataset, DataLoader, Dataset, Sampler, Subset
 
 from .core import IMAGE_EXTS, iter_video, list_images, read_image, write_frames, write_image
-from .synth import (CDVD_LEVELS, blur_image, blur_sequence, cdvd_blur, compose_scene, dvd_protocol,
+from .metrics import psnr
+from .synth import (CDVD_LEVELS, average_frames, blur_image, blur_sequence, camera_trajectory, compose_scene,
                              interpolate_frames, mixed_cdvd_levels, person_sprite, random_kernel)
 
 # %% auto #0
 __all__ = ['CHECKS', 'GOPRO_BLUR', 'HIDE_SPLITS', 'HIDE_ALIASES', 'BOX_FORMAT', 'BOX_VERSION', 'DVD_TEST_VIDEOS',
            'CDVD_LEVEL_NAMES', 'REDS4_CLIPS', 'REDS_SPLITS', 'LANDMARK_FORMAT', 'BORDERS', 'BUILD_VERSION',
            'BUILD_KINDS', 'LAYOUT_ROOTS', 'TRAIN_CLIPS', 'TEST_CLIPS', 'HIDE_STILLS', 'FACE_SOURCES', 'PRESETS',
-           'HIDE_PEOPLE', 'ImagePair', 'FrameSequence', 'sequences_to_pairs', 'read_gopro', 'read_flat',
-           'boxes_to_mask', 'hide_box_file', 'BoxFile', 'write_boxes', 'read_boxes', 'read_hide', 'generate_hide_boxes',
-           'read_dvd', 'read_cdvd', 'read_reds', 'write_landmarks', 'read_landmarks', 'read_faces',
-           'PairedImageDataset', 'window_indices', 'VideoDataset', 'set_epoch', 'seed_worker', 'EpochSampler',
-           'EpochDataLoader', 'load_still', 'build_synthetic', 'read_datasheet']
+           'CLIP_CUTS', 'MARGIN', 'HIDE_PEOPLE', 'ImagePair', 'FrameSequence', 'sequences_to_pairs', 'read_gopro',
+           'read_flat', 'boxes_to_mask', 'hide_box_file', 'BoxFile', 'write_boxes', 'read_boxes', 'read_hide',
+           'generate_hide_boxes', 'read_dvd', 'read_cdvd', 'read_reds', 'write_landmarks', 'read_landmarks',
+           'read_faces', 'PairedImageDataset', 'window_indices', 'VideoDataset', 'set_epoch', 'seed_worker',
+           'EpochSampler', 'EpochDataLoader', 'load_still', 'build_synthetic', 'read_datasheet']
 
 # %% ../nbs/03_data.ipynb #63b30101
 CHECKS = ("none", "size", "verify", "full")
@@ -678,7 +679,7 @@ class EpochDataLoader(DataLoader):
         return super().__iter__()
 
 # %% ../nbs/03_data.ipynb #4f5135d2
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 BUILD_KINDS = ("gopro", "hide", "dvd", "cdvd", "reds", "faces")
 LAYOUT_ROOTS = {"gopro": "GOPRO_Large", "hide": "HIDE_dataset", "dvd": "DeepVideoDeblurring_Dataset",
                 "cdvd": "Challenging_DVD", "reds": "REDS", "faces": "Faces"}
@@ -691,18 +692,18 @@ FACE_SOURCES = {"train": {"carphone_pristine.mp4": (16, 8, 128, 120), "astronaut
 
 PRESETS = {
     "smoke": dict(size=(64, 96), face_size=64,
-                  gopro=dict(train=2, test=1, pairs=3, n_avg=7, interp=4),
-                  hide=dict(train=2, test=1, pairs=2, n_avg=11),
-                  dvd=dict(train=2, test=1, qualitative=1, frames=4, interp=8),
-                  cdvd=dict(train=2, test=1, frames=4, interp=8),
-                  reds=dict(train_extra=0, val=1, frames=3, n_avg=5, interp=4),
+                  gopro=dict(train=2, test=1, pairs=3, n_avg=7, interp=4, shake=(3, 12), rotation=1.0),
+                  hide=dict(train=2, test=1, pairs=2, n_avg=11, sub=3, camera=0.05),
+                  dvd=dict(train=2, test=1, qualitative=1, frames=4, interp=8, shake=(3, 12), rotation=1.0),
+                  cdvd=dict(train=2, test=1, frames=4, interp=8, shake=(6, 24), rotation=1.0),
+                  reds=dict(train_extra=0, val=1, frames=3, n_avg=5, interp=4, shake=(3, 12), rotation=1.0),
                   faces=dict(train=2, test=1, frames=3, size_range=(5, 11), noise=0.01)),
     "cpu": dict(size=(128, 192), face_size=128,
-                gopro=dict(train=8, test=3, pairs=8, n_avg=7, interp=4),
-                hide=dict(train=8, test=3, pairs=6, n_avg=11),
-                dvd=dict(train=8, test=3, qualitative=1, frames=12, interp=8),
-                cdvd=dict(train=8, test=3, frames=12, interp=8),
-                reds=dict(train_extra=6, val=4, frames=15, n_avg=9, interp=8),
+                gopro=dict(train=8, test=3, pairs=8, n_avg=7, interp=4, shake=(4, 16), rotation=1.0),
+                hide=dict(train=8, test=3, pairs=6, n_avg=11, sub=3, camera=0.05),
+                dvd=dict(train=8, test=3, qualitative=1, frames=12, interp=8, shake=(4, 16), rotation=1.0),
+                cdvd=dict(train=8, test=3, frames=12, interp=8, shake=(8, 32), rotation=1.0),
+                reds=dict(train_extra=6, val=4, frames=15, n_avg=9, interp=8, shake=(4, 16), rotation=1.0),
                 faces=dict(train=6, test=2, frames=10, size_range=(7, 23), noise=0.01)),
 }
 
@@ -746,7 +747,8 @@ def load_still(name: str) -> np.ndarray:
 def _crop_box(rng: np.random.Generator, H: int, W: int, h: int, w: int, zoom=(0.7, 1.0)) -> tuple[int, int, int, int]:
     "A random (x0, y0, x1, y1) box of aspect w:h inside an H x W frame, covering `zoom` of the largest such box."
     z = rng.uniform(*zoom)
-    ch = max(h, int(min(H, W * h / w) * z)); cw = min(W, int(round(ch * w / h)))
+    full = min(H, W * h / w)                              # height of the largest such box
+    ch = int(min(full, max(h, full * z))); cw = min(W, int(round(ch * w / h)))   # shrink if possible, else upscale
     y0, x0 = int(rng.integers(0, H - ch + 1)), int(rng.integers(0, W - cw + 1))
     return x0, y0, x0 + cw, y0 + ch
 
@@ -779,19 +781,34 @@ def _clip_info(name: str) -> tuple[int, int, int]:
 def _item_rng(seed: int, *names) -> np.random.Generator:
     return np.random.default_rng([int(seed)] + [zlib.crc32(str(n).encode()) for n in names])
 
+# first frame of every new shot (a scene cut) in the packaged clips, found once by frame differencing (test below)
+CLIP_CUTS = {"bikes.mp4": (30, 76, 137, 187, 242), "carphone_pristine.mp4": (), "bigbuckbunny.mp4": ()}
+MARGIN = 0.125   # video frames are loaded with this fraction of their size on each side: room for the camera shake
+
+def _margin(size) -> tuple[int, int]:
+    return round(MARGIN * size[0]), round(MARGIN * size[1])
+
+def _segment_starts(clip: str, T: int, n_src: int) -> np.ndarray:
+    "Every first frame of an `n_src`-frame segment of `clip` that stays inside one shot (no scene cut in it)."
+    edges = [0, *(c for c in CLIP_CUTS.get(clip, ()) if 0 < c < T), T]
+    return np.asarray([s for a, b in zip(edges, edges[1:]) for s in range(a, b - n_src + 1)], int)
+
 def _plan_clips(kind: str, seed: int, clips: Sequence[str], n_items: int, n_src: int, size, split: str, prefix: str) -> list[dict]:
     items = []
     for k, clip in enumerate(clips):
         idx = list(range(k, n_items, len(clips)))
         if not idx: continue
         T, H, W = _clip_info(clip)
-        if T < n_src: raise ValueError(f"{clip}: {T} frames, a sequence needs {n_src}")
-        starts = np.linspace(0, T - n_src, len(idx)).round().astype(int) if len(idx) > 1 else [(T - n_src) // 2]
+        ok = _segment_starts(clip, T, n_src)
+        if not len(ok): raise ValueError(f"{clip}: {T} frames, no shot holds the {n_src} frames a sequence needs")
+        starts = ok[np.linspace(0, len(ok) - 1, len(idx)).round().astype(int)] if len(idx) > 1 else [ok[(len(ok) - 1) // 2]]
+        ph, pw = _margin(size)
         for j, (i, s) in enumerate(zip(idx, starts)):
             name = f"{prefix}{Path(clip).stem}_{j:02d}"
             rng = _item_rng(seed, kind, split, name)
             items.append(dict(split=split, name=name, source=clip, start=int(s), n=n_src,
-                              box=_crop_box(rng, H, W, *size), size=tuple(size), order=i))
+                              box=_crop_box(rng, H, W, size[0] + 2 * ph, size[1] + 2 * pw), size=tuple(size),
+                              margin=(ph, pw), order=i))
     return sorted(items, key=lambda d: d["order"])
 
 def _load_items(items: list[dict]) -> list[np.ndarray]:
@@ -799,7 +816,9 @@ def _load_items(items: list[dict]) -> list[np.ndarray]:
     out = [None] * len(items)
     for clip in sorted({it["source"] for it in items}):
         ks = [k for k, it in enumerate(items) if it["source"] == clip]
-        for k, frames in zip(ks, _clip_segments(clip, [items[k] for k in ks])): out[k] = frames
+        reqs = [dict(start=items[k]["start"], n=items[k]["n"], box=items[k]["box"],
+                     size=tuple(v + 2 * m for v, m in zip(items[k]["size"], items[k].get("margin", (0, 0))))) for k in ks]
+        for k, frames in zip(ks, _clip_segments(clip, reqs)): out[k] = frames
     return out
 
 # %% ../nbs/03_data.ipynb #dd090283
@@ -813,32 +832,79 @@ def _densify(src: np.ndarray, f: int) -> np.ndarray:
     return src if f == 1 else interpolate_frames(src, f)
 
 # %% ../nbs/03_data.ipynb #2a2bdd4f
+def _view(frame: np.ndarray, pad: tuple[int, int], size: tuple[int, int]) -> np.ndarray:
+    "The output crop of a margin-padded frame, unwarped (the sharp frame)."
+    (ph, pw), (h, w) = pad, size
+    return frame[ph:ph + h, pw:pw + w]
+
+def _shake_paths(rng: np.random.Generator, n_out: int, n_max: int, length, rotation: float) -> list[dict]:
+    "One camera shake per output frame: a path over the longest exposure (`n_max` dense frames), centred on its middle."
+    lo, hi = (float(v) for v in length)
+    if not 0 <= lo <= hi: raise ValueError(f"shake must be (lo, hi) path lengths in pixels with 0 <= lo <= hi, got {length!r}")
+    out = []
+    for _ in range(n_out):
+        L = float(rng.uniform(lo, hi))
+        sub = max(1, math.ceil(2 * L / n_max)); sub += 1 - sub % 2        # odd sub-steps per frame, <= 0.5 px apart
+        path = L * camera_trajectory(rng, n_steps=max(2, n_max * sub), jitter=rng.uniform(0, 3),
+                                     centripetal=rng.uniform(0, 8), n_shakes=rng.uniform(0, 1.5))
+        path = path - path[(len(path) - 1) // 2]
+        out.append(dict(path=path, sub=sub, rot=float(rng.uniform(-rotation, rotation)), length=L, n_max=n_max))
+    return out
+
+def _shaken_blur(dense: np.ndarray, centre: int, n_avg: int, shake: dict, pad: tuple[int, int], size: tuple[int, int],
+                 gamma: float | None = 2.2) -> np.ndarray:
+    "Average the `n_avg` dense frames centred on `centre`, each seen through the camera path at its time (eq. 8)."
+    (ph, pw), (h, w) = pad, size
+    path, sub, n_max = shake["path"], shake["sub"], shake["n_max"]
+    if n_avg > n_max: raise ValueError(f"n_avg={n_avg} is longer than the shake's exposure of {n_max} frames")
+    mid, half = (len(path) - 1) // 2, (n_avg * sub - 1) // 2
+    cx, cy = (w - 1) / 2, (h - 1) / 2
+    def views():
+        for u in range(mid - half, mid + half + 1):
+            tau = (u - mid) / sub                                # time from the sharp frame, in dense frames
+            th = math.radians(shake["rot"] * tau / n_max); co, si = math.cos(th), math.sin(th)
+            m = np.array([[co, -si, cx + pw + path[u].real - co * cx + si * cy],
+                          [si, co, cy + ph + path[u].imag - si * cx - co * cy]])
+            yield cv2.warpAffine(dense[centre + round(tau)], m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                 borderMode=cv2.BORDER_REFLECT_101)
+    return average_frames(views(), gamma=gamma)
+
+# %% ../nbs/03_data.ipynb #13bf6b56
 def _plan_video(kind: str, p: dict, seed: int, n_src: int, *, n_test=None, prefix="") -> list[dict]:
     cfg = p[kind]
     n_test = cfg["test"] if n_test is None else n_test
     return (_plan_clips(kind, seed, TRAIN_CLIPS, cfg["train"], n_src, p["size"], "train", prefix)
             + _plan_clips(kind, seed, TEST_CLIPS, n_test, n_src, p["size"], "test", prefix))
 
+def _shaken_item(kind: str, seed: int, it: dict, src: np.ndarray, cfg: dict, n_avg: int, n_out: int, n_max: int | None = None):
+    "Dense frames of one item, the sharp-frame centres, one shake per output frame, and the sharp frames."
+    f = cfg["interp"]
+    first = _source_centred(f, n_max or n_avg, n_out)[0]
+    dense = _densify(src, f)
+    centres = [first + (n_max or n_avg) // 2 + k * f for k in range(n_out)]
+    shakes = _shake_paths(_item_rng(seed, kind, "shake", it["name"]), n_out, n_max or n_avg, cfg["shake"], cfg["rotation"])
+    it["shake_px"] = [round(sh["length"], 2) for sh in shakes]
+    return dense, centres, shakes, [_view(dense[c], it["margin"], it["size"]) for c in centres]
+
 def _build_gopro(out: Path, p: dict, seed: int) -> list[dict]:
     cfg = p["gopro"]; f, n_avg = cfg["interp"], cfg["n_avg"]
-    first, used, n_src = _source_centred(f, n_avg, cfg["pairs"])
-    items = _plan_video("gopro", p, seed, n_src)
+    items = _plan_video("gopro", p, seed, _source_centred(f, n_avg, cfg["pairs"])[2])
     for it, src in zip(items, _load_items(items)):
-        dense = _densify(src, f)[first:first + used]
-        blur_g, sharp = blur_sequence(dense, n_avg=n_avg, stride=f, gamma=2.2)
-        blur_l, _ = blur_sequence(dense, n_avg=n_avg, stride=f, gamma=None)
+        dense, centres, shakes, sharp = _shaken_item("gopro", seed, it, src, cfg, n_avg, cfg["pairs"])
+        blur = {g: [_shaken_blur(dense, c, n_avg, sh, it["margin"], it["size"], gamma=g) for c, sh in zip(centres, shakes)]
+                for g in (None, 2.2)}
         d = out/it["split"]/it["name"]
-        for sub, frames in (("blur", blur_l), ("blur_gamma", blur_g), ("sharp", sharp)): write_frames(d/sub, frames, digits=6)
+        for sub, frames in (("blur", blur[None]), ("blur_gamma", blur[2.2]), ("sharp", sharp)): write_frames(d/sub, frames, digits=6)
     return items
 
 def _build_dvd(out: Path, p: dict, seed: int) -> list[dict]:
     cfg = p["dvd"]; f = cfg["interp"]
-    first, used, n_src = _source_centred(f, 7, cfg["frames"])
-    items = _plan_video("dvd", p, seed, n_src, n_test=cfg["test"] + cfg["qualitative"])
+    items = _plan_video("dvd", p, seed, _source_centred(f, 7, cfg["frames"])[2], n_test=cfg["test"] + cfg["qualitative"])
     test = [it for it in items if it["split"] == "test"]
     for it in test[cfg["test"]:]: it["split"] = "qualitative"
     for it, src in zip(items, _load_items(items)):
-        blurry, sharp = dvd_protocol(_densify(src, f)[first:first + used], step=8, n_avg=7)
+        dense, centres, shakes, sharp = _shaken_item("dvd", seed, it, src, cfg, 7, cfg["frames"])
+        blurry = [_shaken_blur(dense, c, 7, sh, it["margin"], it["size"]) for c, sh in zip(centres, shakes)]
         if it["split"] == "qualitative": write_frames(out/"qualitative_datasets"/it["name"]/"input", blurry)
         else:
             d = out/"quantitative_datasets"/it["name"]
@@ -847,14 +913,12 @@ def _build_dvd(out: Path, p: dict, seed: int) -> list[dict]:
     return items
 
 def _build_cdvd(out: Path, p: dict, seed: int) -> list[dict]:
-    cfg = p["cdvd"]; f = cfg["interp"]; r = max(CDVD_LEVELS) // 2
-    first, used, n_src = _source_centred(f, max(CDVD_LEVELS), cfg["frames"])
-    items = _plan_video("cdvd", p, seed, n_src)
+    cfg = p["cdvd"]; f = cfg["interp"]; n_max = max(CDVD_LEVELS)
+    items = _plan_video("cdvd", p, seed, _source_centred(f, n_max, cfg["frames"])[2])
     for it, src in zip(items, _load_items(items)):
-        dense = _densify(src, f)[first:first + used]
-        centres = [r + k * f for k in range(cfg["frames"])]
-        sharp = dense[centres]
-        blurry = {lv: np.stack([cdvd_blur(dense, c, lv) for c in centres]) for lv in CDVD_LEVELS}
+        dense, centres, shakes, sharp = _shaken_item("cdvd", seed, it, src, cfg, n_max, cfg["frames"])
+        blurry = {lv: [_shaken_blur(dense, c, lv, sh, it["margin"], it["size"]) for c, sh in zip(centres, shakes)]
+                  for lv in CDVD_LEVELS}
         for lv in CDVD_LEVELS:
             d = out/CDVD_LEVEL_NAMES[lv]/it["name"]
             write_frames(d/"input", blurry[lv]); write_frames(d/"GT", sharp)
@@ -870,7 +934,7 @@ def _build_cdvd(out: Path, p: dict, seed: int) -> list[dict]:
 def _build_reds(out: Path, p: dict, seed: int) -> list[dict]:
     "Train clips 000..: REDS4 positions (000, 011, 015, 020) and val from the test clip, the rest from train clips."
     cfg = p["reds"]; f, n_avg = cfg["interp"], cfg["n_avg"]
-    first, used, n_src = _source_centred(f, n_avg, cfg["frames"])
+    n_src = _source_centred(f, n_avg, cfg["frames"])[2]
     n_train = int(max(REDS4_CLIPS)) + 1 + cfg["train_extra"]
     held = [c for c in range(n_train) if f"{c:03d}" in REDS4_CLIPS]
     own = [c for c in range(n_train) if c not in held]
@@ -881,7 +945,8 @@ def _build_reds(out: Path, p: dict, seed: int) -> list[dict]:
     for j, it in enumerate(te[len(held):]): it.update(split="val", clip=f"{j:03d}")
     items = sorted(tr + te, key=lambda it: (it["split"], it["clip"]))
     for it, src in zip(items, _load_items(items)):
-        blurry, sharp = blur_sequence(_densify(src, f)[first:first + used], n_avg=n_avg, stride=f, gamma=2.2)
+        dense, centres, shakes, sharp = _shaken_item("reds", seed, it, src, cfg, n_avg, cfg["frames"])
+        blurry = [_shaken_blur(dense, c, n_avg, sh, it["margin"], it["size"]) for c, sh in zip(centres, shakes)]
         write_frames(out/f"{it['split']}_blur"/it["clip"], blurry, digits=8)
         write_frames(out/f"{it['split']}_sharp"/it["clip"], sharp, digits=8)
     return items
@@ -898,7 +963,9 @@ HIDE_PEOPLE = {"train": [((0.45, 0.85), (0.04, 0.12), 2), ((0.2, 0.4), (0.03, 0.
                "test-close-ups": [((0.45, 0.85), (0.04, 0.12), 2)], "test-long-shot": [((0.2, 0.4), (0.03, 0.08), 4)]}
 
 def _build_hide(out: Path, p: dict, seed: int) -> list[dict]:
-    cfg = p["hide"]; n_avg, n_pairs = cfg["n_avg"], cfg["pairs"]; h, w = p["size"]
+    cfg = p["hide"]; n_avg, n_pairs, sub, cam = cfg["n_avg"], cfg["pairs"], cfg["sub"], cfg["camera"]; h, w = p["size"]
+    m = n_avg * sub                                      # composed frames per exposure: sub x the frame rate
+    if m % 2 == 0: raise ValueError(f"hide: n_avg * sub must be odd (the centre frame is the GT), got {n_avg} * {sub}")
     items = []
     for split, stills in HIDE_STILLS.items():
         textures = [load_still(s) for s in (stills if split == "train" else HIDE_STILLS["test-close-ups"] + HIDE_STILLS["test-long-shot"])]
@@ -910,15 +977,15 @@ def _build_hide(out: Path, p: dict, seed: int) -> list[dict]:
             height, shift, n_people = HIDE_PEOPLE[split][i % len(HIDE_PEOPLE[split])]
             people = [person_sprite(rng, max(8, int(height[1] * h)), textures=textures) for _ in range(n_people)]
             bg = _still_crop(still, rng, (h, w))
-            sc = compose_scene(bg, n_frames=n_pairs * n_avg, rng=rng, n_people=n_people, people=people, out_size=(h, w),
-                               max_shift=0.02 * n_pairs, max_rotation=0.5 * n_pairs, max_zoom=0.01 * n_pairs,
+            sc = compose_scene(bg, n_frames=n_pairs * m, rng=rng, n_people=n_people, people=people, out_size=(h, w),
+                               max_shift=cam * n_pairs, max_rotation=0.5 * n_pairs, max_zoom=0.01 * n_pairs,
                                person_height=height, person_shift=(shift[0] * n_pairs, shift[1] * n_pairs))
-            blurry, sharp = blur_sequence(sc.frames, n_avg=n_avg, gamma=2.2)
+            blurry, sharp = blur_sequence(sc.frames, n_avg=m, gamma=2.2)
             for k in range(len(blurry)):
                 fname = f"{name}_{k:03d}.png"
                 write_image(out/HIDE_SPLITS[split]/fname, blurry[k]); write_image(out/"GT"/fname, sharp[k])
-                boxes[fname], sizes[fname] = sc.boxes[k * n_avg + n_avg // 2], (h, w)
-            items.append(dict(split=split, name=name, source=still, n=n_pairs * n_avg, n_people=n_people,
+                boxes[fname], sizes[fname] = sc.boxes[k * m + m // 2], (h, w)
+            items.append(dict(split=split, name=name, source=still, n=n_pairs * m, n_people=n_people,
                               person_height=height, shift_per_window=shift))
         write_boxes(hide_box_file(out, split), boxes, sizes=sizes, split=split, source="synthetic",
                     meta={"note": "exact boxes of the composed people in each GT frame (deblur_nb.synth.compose_scene)"})

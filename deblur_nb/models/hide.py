@@ -35,7 +35,7 @@ class HIDEConfig:
     use_attention: bool = True      # Table 3 "w/o attention": False
     branches: tuple[str, ...] = _BRANCHES  # side decoders next to the primary one; ("fg",) / ("bg",) / ()
     scale_feature_reuse: bool = True  # add the previous scale's bottleneck feature, up-sampled (section 4.2)
-    global_residual: bool = False   # predict S - B instead of S (not in the paper; off in both presets)
+    global_residual: bool = False   # predict S - B (not in the paper; the CPU training presets turn it on)
 
     def __post_init__(self):
         for name in ("enc_channels", "attn_channels"):
