@@ -1,5 +1,6 @@
-"""deblur_nb.data on this machine: time to build the smoke benchmark of every kind, and loader throughput
-(training samples per second) of the datasets the recipes use. Run: `.venv/bin/python benchmarks/data.py [--preset smoke]`."""
+"""deblur_nb.data on this machine: time to build the smoke benchmark of every kind, its blur strength (blurry-vs-sharp
+PSNR from the datasheets), and loader throughput (training samples per second) of the datasets the recipes use.
+Run: `.venv/bin/python benchmarks/data.py [--preset smoke]`."""
 import argparse
 import os
 import tempfile
@@ -9,7 +10,7 @@ from pathlib import Path
 import torch
 
 from deblur_nb.data import (BUILD_KINDS, EpochDataLoader, PairedImageDataset, VideoDataset, build_synthetic, read_cdvd,
-                            read_gopro, read_hide, read_reds, sequences_to_pairs)
+                            read_datasheet, read_gopro, read_hide, read_reds, sequences_to_pairs)
 
 
 def throughput(ds, *, batch_size, num_workers, min_seconds=2.0):
@@ -35,6 +36,10 @@ def main():
         dt = time.perf_counter() - t0; total += dt
         print(f"build {args.preset:5s} {k:6s}: {dt:6.2f} s wall, {time.process_time() - c0:6.2f} s CPU (this process)")
     print(f"build {args.preset} all kinds: {total:.2f} s wall")
+    for k, r in roots.items():
+        sheet = read_datasheet(r)
+        sets = ", ".join(f"{n} {v['mean']:.2f}" for n, v in sheet["blur_psnr"].items())
+        print(f"blur {k:6s} (blurry vs sharp PSNR, dB; target: {sheet['blur_psnr_target']['note']}): {sets}")
     crop = 64
     sets = {
         "GoPro pairs, crop 64 + flips": PairedImageDataset(sequences_to_pairs(read_gopro(roots["gopro"], "train")), crop=crop, augment=True),

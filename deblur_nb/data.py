@@ -30,11 +30,12 @@ from .synth import (CDVD_LEVELS, average_frames, blur_image, blur_sequence, came
 __all__ = ['CHECKS', 'GOPRO_BLUR', 'HIDE_SPLITS', 'HIDE_ALIASES', 'BOX_FORMAT', 'BOX_VERSION', 'DVD_TEST_VIDEOS',
            'CDVD_LEVEL_NAMES', 'REDS4_CLIPS', 'REDS_SPLITS', 'LANDMARK_FORMAT', 'BORDERS', 'BUILD_VERSION',
            'BUILD_KINDS', 'LAYOUT_ROOTS', 'TRAIN_CLIPS', 'TEST_CLIPS', 'HIDE_STILLS', 'FACE_SOURCES', 'PRESETS',
-           'CLIP_CUTS', 'MARGIN', 'HIDE_PEOPLE', 'ImagePair', 'FrameSequence', 'sequences_to_pairs', 'read_gopro',
-           'read_flat', 'boxes_to_mask', 'hide_box_file', 'BoxFile', 'write_boxes', 'read_boxes', 'read_hide',
-           'generate_hide_boxes', 'read_dvd', 'read_cdvd', 'read_reds', 'write_landmarks', 'read_landmarks',
-           'read_faces', 'PairedImageDataset', 'window_indices', 'VideoDataset', 'set_epoch', 'seed_worker',
-           'EpochSampler', 'EpochDataLoader', 'load_still', 'build_synthetic', 'read_datasheet']
+           'CLIP_CUTS', 'MARGIN', 'HIDE_PEOPLE', 'BLUR_TARGETS', 'ImagePair', 'FrameSequence', 'sequences_to_pairs',
+           'read_gopro', 'read_flat', 'boxes_to_mask', 'hide_box_file', 'BoxFile', 'write_boxes', 'read_boxes',
+           'read_hide', 'generate_hide_boxes', 'read_dvd', 'read_cdvd', 'read_reds', 'write_landmarks',
+           'read_landmarks', 'read_faces', 'PairedImageDataset', 'window_indices', 'VideoDataset', 'set_epoch',
+           'seed_worker', 'EpochSampler', 'EpochDataLoader', 'load_still', 'blur_psnr', 'build_synthetic',
+           'read_datasheet']
 
 # %% ../nbs/03_data.ipynb #63b30101
 CHECKS = ("none", "size", "verify", "full")
@@ -693,18 +694,18 @@ FACE_SOURCES = {"train": {"carphone_pristine.mp4": (16, 8, 128, 120), "astronaut
 PRESETS = {
     "smoke": dict(size=(64, 96), face_size=64,
                   gopro=dict(train=2, test=1, pairs=3, n_avg=7, interp=4, shake=(3, 12), rotation=1.0),
-                  hide=dict(train=2, test=1, pairs=2, n_avg=11, sub=3, camera=0.03),
-                  dvd=dict(train=2, test=1, qualitative=1, frames=4, interp=8, shake=(3, 12), rotation=1.0),
-                  cdvd=dict(train=2, test=1, frames=4, interp=8, shake=(6, 24), rotation=1.0),
+                  hide=dict(train=2, test=1, pairs=2, n_avg=11, sub=3, camera=0.025, people=1.0),
+                  dvd=dict(train=2, test=1, qualitative=1, frames=4, interp=8, shake=(3, 10), rotation=1.0),
+                  cdvd=dict(train=2, test=1, frames=4, interp=8, shake=(5, 20), rotation=1.0),
                   reds=dict(train_extra=0, val=1, frames=3, n_avg=5, interp=4, shake=(3, 12), rotation=1.0),
-                  faces=dict(train=2, test=1, frames=3, size_range=(5, 11), noise=0.01)),
+                  faces=dict(train=2, test=1, frames=3, size_range=(7, 15), sigma_range=(1.0, 3.0), noise=0.01)),
     "cpu": dict(size=(128, 192), face_size=128,
                 gopro=dict(train=8, test=3, pairs=8, n_avg=7, interp=4, shake=(4, 16), rotation=1.0),
-                hide=dict(train=8, test=3, pairs=6, n_avg=11, sub=3, camera=0.03),
+                hide=dict(train=8, test=3, pairs=6, n_avg=11, sub=3, camera=0.015, people=0.6),
                 dvd=dict(train=8, test=3, qualitative=1, frames=12, interp=8, shake=(4, 16), rotation=1.0),
                 cdvd=dict(train=8, test=3, frames=12, interp=8, shake=(8, 32), rotation=1.0),
                 reds=dict(train_extra=6, val=4, frames=15, n_avg=9, interp=8, shake=(4, 16), rotation=1.0),
-                faces=dict(train=6, test=2, frames=10, size_range=(7, 23), noise=0.01)),
+                faces=dict(train=6, test=2, frames=10, size_range=(15, 35), sigma_range=(1.5, 5.0), noise=0.01)),
 }
 
 # %% ../nbs/03_data.ipynb #9e59344d
@@ -958,12 +959,14 @@ def _still_crop(name: str, rng: np.random.Generator, size: tuple[int, int], marg
     x0, y0, x1, y1 = _crop_box(rng, *img.shape[:2], *size, zoom=zoom)
     return _resize(img[y0:y1, x0:x1], (round(size[0] * margin), round(size[1] * margin)))
 
-# people height (fraction of the frame) and motion per blur window (fraction of the width), per HIDE split
-HIDE_PEOPLE = {"train": [((0.45, 0.85), (0.04, 0.12), 2), ((0.2, 0.4), (0.03, 0.08), 4)],
-               "test-close-ups": [((0.45, 0.85), (0.04, 0.12), 2)], "test-long-shot": [((0.2, 0.4), (0.03, 0.08), 4)]}
+# people height (fraction of the frame), motion per exposure (fraction of the width, times the preset's `people`)
+# and count, per HIDE split
+HIDE_PEOPLE = {"train": [((0.45, 0.85), (0.03, 0.09), 2), ((0.2, 0.4), (0.03, 0.08), 4)],
+               "test-close-ups": [((0.45, 0.85), (0.03, 0.09), 2)], "test-long-shot": [((0.2, 0.4), (0.03, 0.08), 4)]}
 
 def _build_hide(out: Path, p: dict, seed: int) -> list[dict]:
-    cfg = p["hide"]; n_avg, n_pairs, sub, cam = cfg["n_avg"], cfg["pairs"], cfg["sub"], cfg["camera"]; h, w = p["size"]
+    cfg = p["hide"]; n_avg, n_pairs, sub, cam, ppl = cfg["n_avg"], cfg["pairs"], cfg["sub"], cfg["camera"], cfg["people"]
+    h, w = p["size"]
     m = n_avg * sub                                      # composed frames per exposure: sub x the frame rate
     if m % 2 == 0: raise ValueError(f"hide: n_avg * sub must be odd (the centre frame is the GT), got {n_avg} * {sub}")
     items = []
@@ -975,6 +978,7 @@ def _build_hide(out: Path, p: dict, seed: int) -> list[dict]:
             still = stills[i % len(stills)]; name = f"{still}_{i // len(stills):02d}"
             rng = _item_rng(seed, "hide", split, name)
             height, shift, n_people = HIDE_PEOPLE[split][i % len(HIDE_PEOPLE[split])]
+            shift = (ppl * shift[0], ppl * shift[1])
             people = [person_sprite(rng, max(8, int(height[1] * h)), textures=textures) for _ in range(n_people)]
             bg = _still_crop(still, rng, (h, w))
             sc = compose_scene(bg, n_frames=n_pairs * m, rng=rng, n_people=n_people, people=people, out_size=(h, w),
@@ -1017,7 +1021,7 @@ def _build_faces(out: Path, p: dict, seed: int) -> list[dict]:
                 it = dict(crop=bx + (bx[0] + side, bx[1] + side))
             kernels, blurry = {}, []
             for t, fr in enumerate(frames):
-                k = random_kernel(rng, "any", size_range=tuple(cfg["size_range"]))
+                k = random_kernel(rng, "any", size_range=tuple(cfg["size_range"]), sigma_range=tuple(cfg["sigma_range"]))
                 kernels[f"{t:05d}.png"] = k
                 blurry.append(blur_image(fr, k, noise_sigma=cfg["noise"], rng=rng))
             d = out/split/name
@@ -1046,6 +1050,38 @@ def _count(kind: str, root: Path) -> dict:
     if kind == "reds": return {s: n(read_reds(root, s, check="size")) for s in REDS_SPLITS}
     return {s: n(read_faces(root, s, check="size")) for s in ("train", "test")}
 
+# blurry-vs-sharp PSNR of the real datasets: what the synthetic sets aim at (approximate; not measured here)
+BLUR_TARGETS = {
+    "gopro": {"psnr_db": [25.0, 26.0], "note": "GoPro test, blurry input vs sharp: about 25-26 dB"},
+    "hide": {"psnr_db": [23.0, 25.0], "note": "HIDE test (strong blur): about 23-25 dB"},
+    "dvd": {"psnr_db": [27.0, 27.0], "note": "DVD quantitative test: about 27 dB"},
+    "cdvd": {"psnr_db": None, "note": "Challenging DVD: blur grows with the level (3 < 7 < 11 < 15 frames averaged)"},
+    "reds": {"psnr_db": [26.0, 26.0], "note": "REDS val: about 26 dB"},
+    "faces": {"psnr_db": [21.84, 21.84], "note": "face paper Table 1: Gaussian-blurred AFLW, 21.84 dB"},
+}
+
+def _blur_sets(kind: str, root: Path) -> dict:
+    "Named lists of image pairs with GT whose blur the datasheet reports, read by the real readers."
+    P = lambda seqs: sequences_to_pairs(seqs)
+    if kind == "gopro": return {f"{s}/{b}": P(read_gopro(root, s, blur=b, check="none")) for s in ("train", "test") for b in GOPRO_BLUR}
+    if kind == "hide": return {s: read_hide(root, s, boxes=None, check="none") for s in HIDE_SPLITS}
+    if kind == "dvd": return {s: P(read_dvd(root, s, check="none")) for s in ("train", "test")}
+    if kind == "cdvd": return {f"{s}/{CDVD_LEVEL_NAMES[lv]}": P(read_cdvd(root, s, level=lv, check="none"))
+                               for s in ("train", "test") for lv in CDVD_LEVEL_NAMES}
+    if kind == "reds": return {s: P(read_reds(root, s, check="none")) for s in ("train", "val", "reds4")}
+    if kind == "faces": return {s: P(read_faces(root, s, check="none")) for s in ("train", "test")}
+    raise ValueError(f"kind must be one of {BUILD_KINDS}, got {kind!r}")
+
+def blur_psnr(root, kind: str) -> dict:
+    """Blurry-vs-sharp PSNR in dB (`deblur_nb.metrics.psnr`, RGB in [0, 1]) of every pair of the `kind` dataset at
+    `root` (built or real; reads every frame), per split: {split: {"mean", "min", "max", "pairs"}}, mean over frames."""
+    out = {}
+    for name, pairs in _blur_sets(kind, Path(root)).items():
+        v = np.array([float(psnr(read_image(p.lq), read_image(p.gt))) for p in pairs])
+        out[name] = {"mean": round(float(v.mean()), 2), "min": round(float(v.min()), 2), "max": round(float(v.max()), 2),
+                     "pairs": len(v)}
+    return out
+
 def _datasheet_md(d: dict) -> str:
     lines = [f"# Synthetic {d['kind']} benchmark ({d['preset']}, seed {d['seed']})", "",
              f"Written by `deblur_nb.data.build_synthetic` (builder version {d['version']}) in the layout of "
@@ -1057,6 +1093,11 @@ def _datasheet_md(d: dict) -> str:
     keys = sorted({k for v in d["counts"].values() for k in v})
     lines.append("|---" * (len(keys) + 1) + "|")
     lines += [f"| {s} | " + " | ".join(str(v.get(k, "")) for k in keys) + " |" for s, v in d["counts"].items()]
+    t = d["blur_psnr_target"]
+    lines += ["", "## Blur strength: blurry vs sharp PSNR (measured on the written files)", "",
+              f"Target (the real dataset, approximate): {t['note']}.", "",
+              "| set | pairs | mean dB | min dB | max dB |", "|---|---|---|---|---|"]
+    lines += [f"| {s} | {v['pairs']} | {v['mean']:.2f} | {v['min']:.2f} | {v['max']:.2f} |" for s, v in d["blur_psnr"].items()]
     lines += ["", "## Sources (train and test never share one)", "", "| split | sequence | source | details |", "|---|---|---|---|"]
     for it in d["items"]:
         rest = {k: v for k, v in it.items() if k not in ("split", "name", "source", "order")}
@@ -1070,11 +1111,11 @@ def _json_safe(x):
     return x
 
 def build_synthetic(root, kind: str, preset: str = "smoke", *, seed: int = 0) -> Path:
-    """Write (or find, if already built) the synthetic `kind` benchmark under `root/<kind>-<preset>-seed<seed>/`.
+    """Write (or find, if already built) the synthetic `kind` benchmark under `root/<kind>-<preset>-seed<seed>-v<BUILD_VERSION>/`.
     Returns the dataset root in the real layout (e.g. `.../GOPRO_Large`); the datasheet lies in its parent folder."""
     _check_choice("kind", kind, BUILD_KINDS); _check_choice("preset", preset, tuple(PRESETS))
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    root = Path(root); out = root/f"{kind}-{preset}-seed{seed}"
+    root = Path(root); out = root/f"{kind}-{preset}-seed{seed}-v{BUILD_VERSION}"
     if out.exists(): return _cached(out, kind, preset, seed)
     root.mkdir(parents=True, exist_ok=True)
     import tempfile
@@ -1086,6 +1127,7 @@ def build_synthetic(root, kind: str, preset: str = "smoke", *, seed: int = 0) ->
         sheet = _json_safe({"kind": kind, "preset": preset, "seed": int(seed), "version": BUILD_VERSION,
                             "layout_root": LAYOUT_ROOTS[kind], "frame_size": (PRESETS[preset]["face_size"],) * 2 if kind == "faces" else PRESETS[preset]["size"],
                             "protocol": PRESETS[preset][kind], "counts": _count(kind, tmp/LAYOUT_ROOTS[kind]),
+                            "blur_psnr": blur_psnr(tmp/LAYOUT_ROOTS[kind], kind), "blur_psnr_target": BLUR_TARGETS[kind],
                             "files": len(files), "bytes": sum(f.stat().st_size for f in files),
                             "build_seconds": round(time.perf_counter() - t0, 2), "packages": _package_versions(),
                             "items": items})

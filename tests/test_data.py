@@ -6,8 +6,10 @@ import pytest
 import torch
 
 from deblur_nb.core import read_image, write_image
-from deblur_nb.data import (EpochDataLoader, PairedImageDataset, boxes_to_mask, build_synthetic, read_datasheet,
-                            read_faces, read_hide, window_indices)
+from deblur_nb.data import (BUILD_VERSION, CDVD_LEVEL_NAMES, EpochDataLoader, PairedImageDataset, boxes_to_mask,
+                            build_synthetic, read_cdvd, read_datasheet, read_faces, read_hide, read_reds, window_indices)
+from deblur_nb.metrics import psnr
+from deblur_nb.synth import CDVD_LEVELS
 
 
 def test_boxes_to_mask_pixel_centres():
@@ -30,7 +32,7 @@ def test_faces_build_read_and_cache(tmp_path):
     lq = read_image(seqs[0].lq[0]); gt = read_image(seqs[0].gt[0])
     assert lq.shape == gt.shape and 0 <= lq.min() and lq.max() <= 1 and np.abs(lq - gt).mean() > 1e-3
     assert build_synthetic(tmp_path, "faces", "smoke", seed=3) == root       # cached
-    (tmp_path/"faces-smoke-seed4").mkdir()
+    (tmp_path/f"faces-smoke-seed4-v{BUILD_VERSION}").mkdir()
     with pytest.raises(FileExistsError, match="not a deblur_nb synthetic benchmark"): build_synthetic(tmp_path, "faces", seed=4)
 
 
@@ -54,3 +56,41 @@ def test_hide_reader_errors(tmp_path):
     write_image(tmp_path/"GT"/"a.png", img)
     (tmp_path/"boxes").mkdir(); (tmp_path/"boxes"/"train.json").write_text(json.dumps({"format": "other"}))
     with pytest.raises(ValueError, match="not a deblur_nb box file"): read_hide(tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["reds", "cdvd"])
+def test_smoke_blur_is_realistic(tmp_path, kind):
+    "The blurry-vs-sharp PSNR, recomputed from the written files, is in a realistic range and matches the datasheet."
+    root = build_synthetic(tmp_path, kind, "smoke")
+    sheet = read_datasheet(root)
+    if kind == "reds":
+        sets = {s: [p for q in read_reds(root, s) for p in q.pairs()] for s in ("train", "val", "reds4")}
+    else:
+        sets = {f"{s}/{CDVD_LEVEL_NAMES[lv]}": [p for q in read_cdvd(root, s, level=lv) for p in q.pairs()]
+                for s in ("train", "test") for lv in CDVD_LEVEL_NAMES}
+    means = {}
+    for name, pairs in sets.items():
+        v = [float(psnr(read_image(p.lq), read_image(p.gt))) for p in pairs]
+        means[name] = np.mean(v)
+        assert sheet["blur_psnr"][name]["pairs"] == len(v)
+        assert abs(sheet["blur_psnr"][name]["mean"] - means[name]) < 0.006
+    if kind == "reds":
+        assert all(22 <= m <= 30 for m in means.values()), means
+    else:
+        for s in ("train", "test"):
+            assert 22 <= means[f"{s}/mixed"] <= 30, means
+            m = [means[f"{s}/{CDVD_LEVEL_NAMES[lv]}"] for lv in CDVD_LEVELS]
+            assert all(a > b for a, b in zip(m, m[1:])), m          # more frames averaged, more blur
+
+
+def test_old_builds_are_not_reused(tmp_path):
+    "A set of an older builder version (other folder name) is ignored and left untouched; a stale datasheet is refused."
+    old = tmp_path/"faces-smoke-seed0"
+    (old/"Faces").mkdir(parents=True)
+    (old/"datasheet.json").write_text(json.dumps({"kind": "faces", "preset": "smoke", "seed": 0, "version": 1}))
+    root = build_synthetic(tmp_path, "faces", "smoke")
+    assert root.parent.name == f"faces-smoke-seed0-v{BUILD_VERSION}" and read_datasheet(root)["version"] == BUILD_VERSION
+    assert sorted(p.name for p in old.iterdir()) == ["Faces", "datasheet.json"]
+    stale = tmp_path/f"faces-smoke-seed1-v{BUILD_VERSION}"
+    stale.mkdir(); (stale/"datasheet.json").write_text(json.dumps({"kind": "faces", "preset": "smoke", "seed": 1, "version": 1}))
+    with pytest.raises(FileExistsError, match="builder version 1"): build_synthetic(tmp_path, "faces", "smoke", seed=1)
