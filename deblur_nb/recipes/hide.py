@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+import os
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,14 +19,14 @@ from ..core import pad_to_multiple, unpad, read_image, get_device
 from ..data import (read_hide, read_gopro, sequences_to_pairs, PairedImageDataset, build_synthetic,
                             boxes_to_mask, seed_worker, hide_box_file)
 from ..evaluate import restore, Timer, model_device
-from ..learner import Learner, Phase, Recipe
+from ..learner import Phase, Recipe
 from ..metrics import psnr, ssim
 from ..models.hide import HIDEConfig, HIDENet, hide_loss, HIDE_LOSS_WEIGHTS
-from ..zoo import config_to_dict
+from ..zoo import config_to_dict, config_from_dict
 
 # %% auto #0
 __all__ = ['PRESETS', 'ABLATIONS', 'HIDEPreset', 'get_preset', 'hide_phases', 'hide_roots', 'hide_train_set', 'hide_eval_set',
-           'hide_forward', 'build_recipe', 'recipe', 'fg_scores', 'evaluate', 'plot_branches']
+           'hide_forward', 'hide_config', 'recipe', 'fg_scores', 'evaluate', 'plot_branches']
 
 # %% ../../nbs/30_recipes.hide.ipynb #0a534fc0
 @dataclass(frozen=True)
@@ -97,13 +98,18 @@ def hide_phases(p: HIDEPreset, *, n_train: int | None = None, use_attention: boo
     return phases + [Phase("whole", main, p.lr)]
 
 # %% ../../nbs/30_recipes.hide.ipynb #3fa083df
+def _data_home() -> Path:
+    "Where the embedded benchmark is cached: `$DEBLUR_NB_DATA`, else `~/.cache/deblur_nb` (CONTRIBUTING.md)."
+    return Path(os.environ.get("DEBLUR_NB_DATA", Path.home() / ".cache" / "deblur_nb"))
+
+
 def hide_roots(preset: str | HIDEPreset = "smoke", data_root=None, *, cache_root=None) -> dict:
     "{'hide': HIDE_dataset folder, 'gopro': GOPRO_Large folder or None} of a real root, or of the embedded benchmark."
     p = get_preset(preset)
     if data_root is None:
         if p.data_preset is None:
             raise ValueError(f"preset needs real data: pass data_root (a folder with HIDE_dataset/ and GOPRO_Large/)")
-        cache = Path(cache_root) if cache_root is not None else Path("data")
+        cache = Path(cache_root) if cache_root is not None else _data_home()
         return {"hide": build_synthetic(cache, "hide", p.data_preset, seed=0),
                 "gopro": build_synthetic(cache, "gopro", p.data_preset, seed=0) if p.gopro else None}
     root = Path(data_root)
@@ -154,17 +160,43 @@ def hide_forward(model, batch: dict):
     return {"out": unpad(model(x)["out"], size)}
 
 
-def build_recipe(preset: str | HIDEPreset = "cpu", data_root=None, *, seed: int = 0, cache_root=None,
-                 ablation: str = "full", config: dict | None = None, steps: int | None = None) -> Recipe:
-    "HIDE's section 4.3 training as a `Recipe` at `preset`, on `data_root` (or the embedded benchmark)."
+def hide_config(preset: str | HIDEPreset = "smoke", config=None, ablation: str = "full") -> HIDEConfig:
+    "The `HIDEConfig` a recipe trains: `config` (None: the preset's), then the Table 3 `ablation` flags."
     p = get_preset(preset)
-    if steps is not None: p = replace(p, main_steps=int(steps), main_epochs=None)
     if ablation not in ABLATIONS: raise ValueError(f"ablation must be one of {list(ABLATIONS)}, got {ablation!r}")
-    cfg = getattr(HIDEConfig, p.model)(**{**p.model_overrides, **ABLATIONS[ablation], **(config or {})})
-    torch.manual_seed(seed)
-    net = HIDENet(cfg)
+    if isinstance(config, HIDEConfig): return replace(config, **ABLATIONS[ablation])
+    size, fields_ = p.model, {}
+    if config is None: pass
+    elif isinstance(config, str):
+        if config not in ("tiny", "paper"):
+            raise ValueError(f"config must be 'tiny', 'paper', a dict of HIDEConfig fields or a HIDEConfig, got {config!r}")
+        size = config
+    elif isinstance(config, dict):
+        fields_ = config_to_dict(config_from_dict(HIDEConfig, config))   # checks the field names
+        fields_ = {k: v for k, v in fields_.items() if k in config}
+    else:
+        raise TypeError(f"config must be 'tiny', 'paper', a dict or a HIDEConfig, got {type(config).__name__}")
+    return getattr(HIDEConfig, size)(**{**p.model_overrides, **ABLATIONS[ablation], **fields_})
+
+
+_PRESET_FIELDS = tuple(f.name for f in fields(HIDEPreset))
+
+def recipe(preset: str | HIDEPreset = "smoke", data_root=None, *, seed: int = 0, config=None,
+           ablation: str = "full", model: str | None = None, cache_root=None, **overrides) -> Recipe:
+    "HIDE's section 4.3 training of `HIDENet` (Table 3 row `ablation`) as a `Recipe`; `.learner(out_dir).fit()` runs it."
+    if model not in (None, "hide"): raise ValueError(f"the HIDE recipe trains the 'hide' model, got model={model!r}")
+    p = get_preset(preset)
+    bad = sorted(set(overrides) - set(_PRESET_FIELDS))
+    if bad: raise ValueError(f"HIDE recipe: unknown override(s) {bad}; HIDEPreset fields: {list(_PRESET_FIELDS)}")
+    if "main_steps" in overrides and "main_epochs" not in overrides: overrides["main_epochs"] = None
+    if "main_epochs" in overrides and "main_steps" not in overrides: overrides["main_steps"] = None
+    p = replace(p, **overrides)                      # HIDEPreset checks the values
+    cfg = hide_config(p, config, ablation)
+    with torch.random.fork_rng(devices=[]):          # the initial weights depend on `seed` only
+        torch.manual_seed(seed)
+        net = HIDENet(cfg)
     if p.crop % net.size_multiple:
-        raise ValueError(f"preset crop {p.crop} is not a multiple of the model's size_multiple {net.size_multiple}")
+        raise ValueError(f"crop {p.crop} is not a multiple of the model's size_multiple {net.size_multiple}")
     roots = hide_roots(p, data_root, cache_root=cache_root)
     train = hide_train_set(roots, p, seed=seed)
     dl = DataLoader(train, batch_size=min(p.batch_size, len(train)), shuffle=True, drop_last=True,
@@ -172,24 +204,17 @@ def build_recipe(preset: str | HIDEPreset = "cpu", data_root=None, *, seed: int 
     val = hide_eval_set(roots, "test-long-shot", limit=p.val_images) if p.val_every else None
     val_dl = DataLoader(val, batch_size=1) if val is not None else None
     evals = {"HIDE I": hide_eval_set(roots, "test-long-shot"), "HIDE II": hide_eval_set(roots, "test-close-ups")}
-    return Recipe(name=f"hide/{'custom' if isinstance(preset, HIDEPreset) else preset}/{ablation}", model_name="hide",
-                  model=net, config=config_to_dict(cfg), train_dl=dl, val_dl=val_dl, loss_fn=hide_loss,
-                  loss_weights=dict(HIDE_LOSS_WEIGHTS),
+    if roots.get("gopro") is not None and (Path(roots["gopro"]) / "test").is_dir():
+        evals["GoPro"] = PairedImageDataset(sequences_to_pairs(read_gopro(roots["gopro"], "test", blur=p.gopro_blur)),
+                                            crop=None)
+    name = f"hide/{preset if isinstance(preset, str) else 'custom'}/{ablation}"
+    return Recipe(name=name, model_name="hide", model=net, config=config_to_dict(cfg), train_dl=dl, val_dl=val_dl,
+                  loss_fn=hide_loss, loss_weights=dict(HIDE_LOSS_WEIGHTS),
                   phases=hide_phases(p, n_train=len(train), use_attention=cfg.use_attention),
                   forward_fn=hide_forward,
                   learner_kwargs=dict(optimizer="adam", val_every=p.val_every if val_dl is not None else None,
                                       ckpt_every=p.ckpt_every, seed=seed),
                   eval_sets=evals)
-
-
-def recipe(preset: str | HIDEPreset = "cpu", data_root=None, *, out_dir="runs/hide", device: str = "auto",
-           seed: int = 0, cache_root=None, model: str | None = None, ablation: str = "full",
-           config: dict | None = None, steps: int | None = None, progress: bool = True) -> Learner:
-    "A `Learner` that trains `HIDENet` with section 4.3's recipe; `fit()` runs it (what `deblur-nb train` calls)."
-    if model not in (None, "hide"): raise ValueError(f"the HIDE recipe trains the 'hide' model, got model={model!r}")
-    r = build_recipe(preset, data_root, seed=seed, cache_root=cache_root, ablation=ablation, config=config,
-                     steps=steps)
-    return r.learner(out_dir, device=device, progress=progress)
 
 # %% ../../nbs/30_recipes.hide.ipynb #1a60e09a
 def fg_scores(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> dict:
