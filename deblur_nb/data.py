@@ -35,7 +35,7 @@ __all__ = ['CHECKS', 'GOPRO_BLUR', 'HIDE_SPLITS', 'HIDE_ALIASES', 'BOX_FORMAT', 
            'read_hide', 'generate_hide_boxes', 'read_dvd', 'read_cdvd', 'read_reds', 'write_landmarks',
            'read_landmarks', 'read_faces', 'PairedImageDataset', 'window_indices', 'VideoDataset', 'set_epoch',
            'seed_worker', 'EpochSampler', 'EpochDataLoader', 'load_still', 'blur_psnr', 'build_synthetic',
-           'read_datasheet']
+           'read_datasheet', 'data_home']
 
 # %% ../nbs/03_data.ipynb #63b30101
 CHECKS = ("none", "size", "verify", "full")
@@ -1156,3 +1156,8 @@ def read_datasheet(dataset_root) -> dict:
     f = Path(dataset_root).parent/"datasheet.json"
     if not f.is_file(): raise FileNotFoundError(f"{f}: no datasheet (not built by build_synthetic?)")
     return json.loads(f.read_text())
+
+# %% ../nbs/03_data.ipynb #c90a9ccb
+def data_home() -> Path:
+    "The cache folder of the embedded benchmark: `$DEBLUR_NB_DATA`, else `~/.cache/deblur_nb`."
+    return Path(os.environ.get("DEBLUR_NB_DATA", Path.home() / ".cache" / "deblur_nb")).expanduser()
