@@ -1,5 +1,6 @@
 # Two commands for a fresh machine (README):
-#   make reproduce   run the four reproduction notebooks (embedded benchmark, default preset) into reports/
+#   make reproduce   run the four reproduction notebooks on the embedded benchmark (PRESET=smoke by default, into
+#                    reports/smoke/<paper>/, not committed; PRESET=cpu regenerates the committed reports/<paper>/)
 #   make test        run every test: notebooks (nbdev_test), tests/ (pytest), and the export/clean sync check
 # Both create .venv and install the project with its dev extras on first use.
 
@@ -14,7 +15,7 @@ export OMP_NUM_THREADS ?= 2
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: install test test-nbs test-py check-sync reproduce bench clean-venv
+.PHONY: install test test-nbs test-py test-reproduce check-sync reproduce bench clean-venv
 
 install: $(STAMP)
 
@@ -29,6 +30,7 @@ test: install
 	$(MAKE) check-sync
 	$(MAKE) test-nbs
 	$(MAKE) test-py
+	$(MAKE) test-reproduce
 
 # nbdev_test runs every notebook cell except those flagged slow/cuda (settings.ini tst_flags)
 test-nbs: install
@@ -47,8 +49,15 @@ check-sync: install
 	else echo "check-sync: library and notebooks in sync, notebooks clean"; fi
 
 # PAPER=hide,david picks papers (default: all four); a missing notebook makes the exit status 2
+# smoke runs go to reports/smoke/ (git-ignored) so they never replace the committed cpu-preset reports
+OUTROOT ?= $(if $(filter smoke,$(PRESET)),reports/smoke,reports)
 reproduce: install
-	$(BIN)/python scripts/reproduce.py --preset $(PRESET) $(if $(PAPER),--paper $(PAPER))
+	$(BIN)/python scripts/reproduce.py --preset $(PRESET) --out-root $(OUTROOT) $(if $(PAPER),--paper $(PAPER))
+
+# the smoke preset of every reproduce notebook under papermill, into a temporary folder; results.json checked
+test-reproduce: install
+	@out=$$(mktemp -d); $(BIN)/python scripts/reproduce.py --preset smoke --out-root $$out --allow-missing; \
+	rc=$$?; rm -rf $$out; exit $$rc
 
 bench: install
 	for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
