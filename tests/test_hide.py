@@ -76,3 +76,21 @@ def test_without_mask_only_the_bg_decoder_is_supervised():
             assert g == 0.0, n
         if n.startswith("decoder.side.bg."):
             assert g > 0.0, n
+
+
+def test_recipe_follows_the_recipes_contract():
+    # CONTRIBUTING.md "Recipes": recipe(preset="smoke", data_root=None, *, seed=0, config=None, **overrides) -> Recipe
+    import inspect
+    from deblur_nb.recipes.hide import recipe
+    sig = inspect.signature(recipe)
+    ps = sig.parameters
+    assert list(ps)[:2] == ["preset", "data_root"]
+    assert (ps["preset"].default, ps["data_root"].default) == ("smoke", None)
+    for name, default in (("seed", 0), ("config", None)):
+        assert ps[name].kind is inspect.Parameter.KEYWORD_ONLY and ps[name].default == default, name
+    assert any(p.kind is inspect.Parameter.VAR_KEYWORD for p in ps.values())
+    assert "out_dir" not in ps                       # the Learner-returning form is gone
+    with pytest.raises(ValueError, match="preset must be one of"):
+        recipe("laptop")
+    with pytest.raises(ValueError, match="unknown override"):
+        recipe("smoke", steps=3)

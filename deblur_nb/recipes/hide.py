@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from torch.utils.data import ConcatDataset, DataLoader
 
 from ..core import pad_to_multiple, unpad, read_image, get_device
 from ..data import (read_hide, read_gopro, sequences_to_pairs, PairedImageDataset, build_synthetic,
-                            boxes_to_mask, seed_worker, hide_box_file)
+                            boxes_to_mask, seed_worker, hide_box_file, data_home)
 from ..evaluate import restore, Timer, model_device
 from ..learner import Phase, Recipe
 from ..metrics import psnr, ssim
@@ -39,6 +38,7 @@ class HIDEPreset:
     main_steps: int | None = None   # iterations of the whole network, or
     main_epochs: int | None = None  # ... epochs over the training set (paper: 500)
     lr: float = 1e-4
+    attn_lr: float | None = None  # learning rate of the attention pre-training (None: `lr`, as in the paper)
     fg_fraction: float = 0.5    # share of HIDE crops centred on people
     gopro: bool = True          # add GoPro (BG-only) to the training set when available
     gopro_blur: str = "blur"    # GoPro's 'blur' or 'blur_gamma' frames
@@ -93,23 +93,19 @@ def hide_phases(p: HIDEPreset, *, n_train: int | None = None, use_attention: boo
         if not n_train: raise ValueError("hide_phases: a preset in epochs needs `n_train`, the training set size")
         main = p.main_epochs * max(n_train // p.batch_size, 1)
     only_attn = {k: (1.0 if k == "attn" else 0.0) for k in HIDE_LOSS_WEIGHTS}
-    phases = [Phase("attention", p.attn_steps, p.lr, trainable=("attention",), loss_weights=only_attn)] \
+    a_lr = p.lr if p.attn_lr is None else p.attn_lr
+    phases = [Phase("attention", p.attn_steps, a_lr, trainable=("attention",), loss_weights=only_attn)] \
              if use_attention else []
     return phases + [Phase("whole", main, p.lr)]
 
 # %% ../../nbs/30_recipes.hide.ipynb #3fa083df
-def _data_home() -> Path:
-    "Where the embedded benchmark is cached: `$DEBLUR_NB_DATA`, else `~/.cache/deblur_nb` (CONTRIBUTING.md)."
-    return Path(os.environ.get("DEBLUR_NB_DATA", Path.home() / ".cache" / "deblur_nb"))
-
-
 def hide_roots(preset: str | HIDEPreset = "smoke", data_root=None, *, cache_root=None) -> dict:
     "{'hide': HIDE_dataset folder, 'gopro': GOPRO_Large folder or None} of a real root, or of the embedded benchmark."
     p = get_preset(preset)
     if data_root is None:
         if p.data_preset is None:
             raise ValueError(f"preset needs real data: pass data_root (a folder with HIDE_dataset/ and GOPRO_Large/)")
-        cache = Path(cache_root) if cache_root is not None else _data_home()
+        cache = Path(cache_root) if cache_root is not None else data_home()
         return {"hide": build_synthetic(cache, "hide", p.data_preset, seed=0),
                 "gopro": build_synthetic(cache, "gopro", p.data_preset, seed=0) if p.gopro else None}
     root = Path(data_root)
@@ -151,12 +147,25 @@ def hide_eval_set(roots: dict, split: str, *, limit: int | None = None) -> Paire
     return PairedImageDataset(pairs[:limit] if limit else pairs, crop=None, with_mask=True)
 
 # %% ../../nbs/30_recipes.hide.ipynb #8fbc6e10
+def _attention_only(net) -> bool:
+    "True while nothing but `net.attention` is trainable (the attention pre-training phase)."
+    if getattr(net, "attention", None) is None: return False
+    trains = [n for n, q in net.named_parameters() if q.requires_grad]
+    return bool(trains) and all(n.startswith("attention.") for n in trains)
+
+
 def hide_forward(model, batch: dict):
-    "Training: `model(lq)` as is. Frames whose size is not a multiple of `size_multiple` are padded and cropped back."
+    "`model(lq)`, padded to `size_multiple` and cropped back if needed; only the attention module while only it trains."
     lq = batch["lq"]
-    m = getattr(getattr(model, "module", model), "size_multiple", 1)   # `model` may be the DDP wrapper
-    if lq.shape[-2] % m == 0 and lq.shape[-1] % m == 0: return model(lq)
-    x, size = pad_to_multiple(lq, m)
+    net = getattr(model, "module", model)                 # `model` may be the DDP wrapper
+    m = getattr(net, "size_multiple", 1)
+    x, size = (lq, None) if lq.shape[-2] % m == 0 and lq.shape[-1] % m == 0 else pad_to_multiple(lq, m)
+    if model is net and torch.is_grad_enabled() and _attention_only(net):
+        # phase 1: L_A (eq. 4) depends on A alone, so the rest of the network need not run; 'out' is a placeholder
+        # that no active loss term reads (its weight is 0). Under DDP the wrapper's forward must run: no shortcut.
+        a = net.attention(x)
+        return {"out": lq, "attn": a if size is None else unpad(a, size)}
+    if size is None: return model(lq)
     return {"out": unpad(model(x)["out"], size)}
 
 
