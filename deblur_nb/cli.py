@@ -108,10 +108,6 @@ def _recipe_module(model: str):
     if not callable(getattr(mod, "recipe", None)): raise CLIError(f"recipe module {modname} has no recipe() function")
     return mod
 
-def _builds_learner(mod) -> bool:
-    "Older recipe form: `recipe(preset, data_root, *, out_dir, device, model, ...)` returns the Learner itself."
-    return "out_dir" in inspect.signature(mod.recipe).parameters
-
 def _recipe(args):
     "The `Recipe` of `args.model` at `args.preset` on `args.data_root`, checked to train that model."
     mod = _recipe_module(args.model)
@@ -208,21 +204,10 @@ def _cmd_deblur(args):
 
 def _cmd_train(args):
     _check_model(args.model)
-    mod, out = _recipe_module(args.model), Path(args.out)
-    if _builds_learner(mod):  # older form: the Learner comes back directly, without the zoo's metadata
-        final = out / f"{args.model}.safetensors"
-        if final.exists() and not args.resume: raise CLIError(f"{final} exists; use another --out, or --resume that run")
-        learner = _call(mod.recipe, args.preset, args.data_root, out_dir=out, device=args.device, model=args.model,
-                        seed=args.seed, progress=not args.quiet)
-        net_cls = model_classes(args.model)[0]
-        if type(getattr(learner, "model", None)) is not net_cls:
-            raise CLIError(f"{RECIPES[args.model]}.recipe did not return a Learner of a {net_cls.__name__}")
-    else:
-        learner = _recipe(args).learner(out, device=args.device, progress=not args.quiet)
+    out = Path(args.out)
+    learner = _recipe(args).learner(out, device=args.device, progress=not args.quiet)
     learner.fit(resume=args.resume)
-    w = out / "model.safetensors"
-    if getattr(learner, "is_main", True) and read_metadata(w)["model"] != args.model:
-        w = save_weights(learner.model, out / f"{args.model}.safetensors", name=args.model, overwrite=True)
+    w = out / "model.safetensors"  # written by the Learner with the zoo's metadata (model name and config)
     print(f"trained {args.model} ({args.preset}) in {out}; weights for `deblur-nb deblur`: {w}")
 
 def _cmd_eval(args):
@@ -233,21 +218,12 @@ def _cmd_eval(args):
     if args.out is not None:  # refuse before the long part, not after it
         outs = [Path(args.out) / f"{n}{e}" for n in ("per_frame", "summary") for e in (".csv", ".json", ".md")]
         _refuse_existing(outs, args.force)
-    mod = _recipe_module(args.model)
-    if _builds_learner(mod):  # older form: the module's evaluate() returns the per-frame table
-        if not callable(getattr(mod, "evaluate", None)): raise CLIError(f"{RECIPES[args.model]} has no evaluate() function")
-        if "metrics" not in inspect.signature(mod.evaluate).parameters and \
-                (args.y_channel or args.crop_border or args.ssim != "per_channel" or args.quantize):
-            raise CLIError(f"{RECIPES[args.model]}.evaluate scores with its own metrics; drop the metric options")
-        df = _call(mod.evaluate, model, args.preset, args.data_root, device=args.device, tile=args.tile, seed=args.seed,
-                   metrics=metrics)
-    else:
-        r = _recipe(args)
-        if not r.eval_sets: raise CLIError(f"{RECIPES[args.model]}: the {args.preset!r} recipe has no eval_sets")
-        parts = [evaluate_dataset(model, ds, subset=name, metrics=metrics, tile=args.tile, progress=not args.quiet)
-                 for name, ds in r.eval_sets.items()]
-        df = pd.concat(parts, ignore_index=True)
-        df.attrs["conventions"] = parts[0].attrs["conventions"]
+    r = _recipe(args)
+    if not r.eval_sets: raise CLIError(f"{RECIPES[args.model]}: the {args.preset!r} recipe has no eval_sets")
+    parts = [evaluate_dataset(model, ds, subset=name, metrics=metrics, tile=args.tile, progress=not args.quiet)
+             for name, ds in r.eval_sets.items()]
+    df = pd.concat(parts, ignore_index=True)
+    df.attrs["conventions"] = parts[0].attrs["conventions"]
     summary = summarize(df, average=args.average)
     print(summary[summary.level != "sequence"].to_string(index=False))
     if outs:
