@@ -44,6 +44,7 @@ def restore(model: nn.Module, x: Tensor, *, tile: int | None = None, overlap: in
     model's device. Pads to `model.size_multiple` (tiles of `tile` pixels overlapping by `overlap` when a side
     exceeds `tile`) and returns the (B, 3, H, W) float32 output cropped to H, W."""
     t = getattr(model, "num_frames", 1)
+    if t == 1 and x.ndim == 5 and x.shape[1] == 1: x = x[:, 0]  # a one-frame window is an image
     want = 4 if t == 1 else 5
     if x.ndim != want or x.shape[-3] != 3 or (t > 1 and x.shape[1] != t):
         raise ValueError(f"input of shape {tuple(x.shape)} does not fit a model with num_frames={t}: expected "
