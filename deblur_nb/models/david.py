@@ -256,7 +256,7 @@ class DAVID(nn.Module):
                 *, internal: int | None = None  # run only internal module `internal` (training phases 1-2)
                ) -> dict[str, Tensor]:
         "{'out', 'internal', 'branches', 'attn_internal', 'attn_external'} (attention keys only when that attention exists)."
-        if x.ndim == 4: x = x[:, None]  # an image is a one-frame clip (Table 2's 1-frame row is an image model)
+        if x.ndim == 4 and self.num_frames == 1: x = x[:, None]  # an image is a one-frame clip (Table 2's 1-frame row is an image model)
         self._check(x)
         if internal is not None:
             if not (isinstance(internal, int) and 0 <= internal < len(self.internal)):
