@@ -15,7 +15,7 @@ from torch import nn
 from torch.utils.data import ConcatDataset
 
 from ..core import pad_to_multiple, unpad
-from ..data import EpochDataLoader, VideoDataset, build_synthetic, read_cdvd, read_dvd
+from ..data import EpochDataLoader, VideoDataset, build_synthetic, data_home, read_cdvd, read_dvd
 from ..learner import Phase, Recipe
 from ..models.david import DAVID, DAVID_LOSS_WEIGHTS, DAVIDConfig, david_loss
 from ..zoo import config_from_dict, config_to_dict
@@ -130,9 +130,6 @@ def david_forward(model: nn.Module, batch: dict) -> dict:
 # %% ../../nbs/31_recipes.david.ipynb #45ed4187
 DATASETS = ("cdvd", "dvd")
 
-def _data_home() -> Path:
-    return Path(os.environ.get("DEBLUR_NB_DATA", Path.home() / ".cache" / "deblur_nb"))
-
 def _sequences(root: Path, dataset: str, split: str, level):
     return read_dvd(root, split) if dataset == "dvd" else read_cdvd(root, split, level=level)
 
@@ -186,7 +183,7 @@ def recipe(preset: str = "smoke", data_root=None, *, seed: int = 0, config=None,
     if dataset not in DATASETS: raise ValueError(f"DAVID recipe: `dataset` must be one of {DATASETS}, got {dataset!r}")
     cfg = _config(p, config)
     if variant is not None: cfg = cfg.variant(variant, frames=frames, level=level)
-    if data_root is None: root = build_synthetic(_data_home(), dataset, p.data_preset, seed=0)
+    if data_root is None: root = build_synthetic(data_home(), dataset, p.data_preset, seed=0)
     else:
         root = Path(data_root)
         if not root.is_dir(): raise FileNotFoundError(f"DAVID recipe: data_root {root} is not a folder")

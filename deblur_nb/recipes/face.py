@@ -15,8 +15,11 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+import skimage.data
+from torchvision.transforms import v2 as T
+
 from ..core import read_image
-from ..data import build_synthetic, read_faces, read_landmarks
+from ..data import FACE_SOURCES, build_synthetic, load_still, read_faces, read_landmarks, set_epoch
 from ..evaluate import deblur_frames, evaluate_sequences
 from ..faces import FaceBlurDataset, blur_face_pair, crop_face
 from ..metrics import psnr, ssim
@@ -26,7 +29,8 @@ from ..models.face import FaceConfig, FaceDeblurNet, face_loss
 from ..zoo import config_from_dict, config_to_dict
 
 # %% auto #0
-__all__ = ['PRESETS', 'FacePreset', 'get_preset', 'face_pairs', 'face_root', 'face_config', 'recipe', 'evaluate', 'blur_table']
+__all__ = ['TRAIN_SETS', 'PRESETS', 'HELD_OUT_SOURCES', 'GENERIC_STILLS', 'FacePreset', 'get_preset', 'face_pairs',
+           'packaged_training_crops', 'RandomPatch', 'face_root', 'face_config', 'recipe', 'evaluate', 'blur_table']
 
 # %% ../../nbs/33_recipes.face.ipynb #1210f4d8
 @dataclass(frozen=True)
@@ -45,12 +49,29 @@ class FacePreset:
     data_preset: str = "cpu"  # preset of the embedded synthetic set when data_root is None
     val_every: int | None = None
     workers: int = 0
+    train_set: str = "split"  # "split": the root's train/ split; "packaged": packaged_training_crops (data_root None only)
+    lfw_per_face: int = 4  # "packaged": augmented crops per lfw_subset face (100 faces)
+    n_astronaut: int = 200  # "packaged": augmented crops of the astronaut's face
+    n_generic: int = 300  # "packaged": crops of generic natural images (no faces)
+    patch: int | None = None  # train on random patch x patch windows of the size x size pairs (None: whole crops)
+
+    def __post_init__(self):
+        if self.train_set not in TRAIN_SETS:
+            raise ValueError(f"FacePreset.train_set must be one of {TRAIN_SETS}, got {self.train_set!r}")
+        if self.patch is not None and not (isinstance(self.patch, int) and 8 <= self.patch <= self.size):
+            raise ValueError(f"FacePreset.patch must be None or an int in [8, size={self.size}], got {self.patch!r}")
+        for k in ("lfw_per_face", "n_astronaut", "n_generic"):
+            if not isinstance(getattr(self, k), int) or getattr(self, k) < 0:
+                raise ValueError(f"FacePreset.{k} must be an int >= 0, got {getattr(self, k)!r}")
 
 
+TRAIN_SETS = ("split", "packaged")
 PRESETS = {
     "paper": FacePreset("paper", 128, 16, 70_000, 3e-4, "sgd", (("momentum", 0.9),), 15_000, 0.5, 0.0, "cpu", 5_000, 4),
-    "cpu": FacePreset("cpu", 64, 8, 3_000, 1e-3, "adam", (), 1_000, 0.5, 0.01, "cpu", 500, 0),
-    "smoke": FacePreset("tiny", 32, 2, 4, 1e-3, "adam", (), 2, 0.5, 0.01, "smoke", 2, 0),
+    "cpu": FacePreset("cpu", 64, 8, 3_000, 1e-3, "adam", (), 1_000, 0.5, 0.01, "cpu", 500, 0, train_set="packaged",
+                      patch=32),
+    "smoke": FacePreset("tiny", 32, 2, 4, 1e-3, "adam", (), 2, 0.5, 0.01, "smoke", 2, 0, train_set="packaged",
+                        lfw_per_face=1, n_astronaut=4, n_generic=4, patch=16),
 }
 
 
@@ -106,6 +127,92 @@ class _PairDataset(Dataset):
         return {"lq": t(lq), "gt": t(gt), "key": key}
 
 # %% ../../nbs/33_recipes.face.ipynb #6db5b638
+HELD_OUT_SOURCES = ("grace_hopper", "carphone_pristine.mp4")
+GENERIC_STILLS = ("coffee", "chelsea", "rocket", "motorcycle_left", "china", "flower", "camera", "coins", "brick",
+                  "gravel")
+
+
+def _square_region(img: np.ndarray, box, scale: float, out: int) -> np.ndarray:
+    "The square `scale` x the side of `box` (x0, y0, x1, y1) around its centre, reflect-padded, resized to `out`."
+    x0, y0, x1, y1 = box
+    side = int(round(max(x1 - x0, y1 - y0) * scale))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    pad = side
+    a = np.pad(img, ((pad, pad), (pad, pad), (0, 0)), mode="reflect")
+    top, left = int(round(cy - side / 2)) + pad, int(round(cx - side / 2)) + pad
+    return _resize(a[top:top + side, left:left + side], out)
+
+
+def _augmenter(size: int, *, rotate: float = 10.0, shift: float = 0.05, scale=(0.87, 1.15)) -> T.Compose:
+    return T.Compose([T.RandomHorizontalFlip(), T.RandomAffine(rotate, translate=(shift, shift), scale=scale,
+                                                               interpolation=T.InterpolationMode.BILINEAR),
+                      T.CenterCrop(size), T.ColorJitter(brightness=0.15, contrast=0.15, saturation=0.3)])
+
+
+def packaged_training_crops(size: int, *, seed: int = 0, lfw_per_face: int = 4, n_astronaut: int = 200,
+                            n_generic: int = 300) -> tuple[list[np.ndarray], list[str]]:
+    "(crops, keys): augmented (size, size, 3) training crops from packaged real images, none of HELD_OUT_SOURCES."
+    if not isinstance(size, int) or size < 8:
+        raise ValueError(f"packaged_training_crops: size must be an int >= 8, got {size!r}")
+    big = int(np.ceil(1.5 * size))
+    aug, faces, keys = _augmenter(size), [], []
+    rng = np.random.default_rng([seed, 5])
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        run = lambda a: aug(torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))).clamp(0, 1).numpy().transpose(1, 2, 0)
+        if lfw_per_face:
+            lfw = skimage.data.lfw_subset()[:100].astype(np.float32)  # the first 100 are faces, the rest are not
+            for i, g in enumerate(lfw):
+                region = _square_region(np.repeat(g[..., None], 3, 2), (0, 0, 25, 25), 1.5, big)
+                for k in range(lfw_per_face):
+                    faces.append(run(region)); keys.append(f"lfw_subset/{i:03d}_{k}")
+        if n_astronaut:
+            region = _square_region(load_still("astronaut"), FACE_SOURCES["train"]["astronaut"], 1.5, big)
+            for k in range(n_astronaut):
+                faces.append(run(region)); keys.append(f"astronaut/{k:03d}")
+        if n_generic:
+            stills = {n: load_still(n) for n in GENERIC_STILLS}
+            color = T.Compose([T.RandomHorizontalFlip(), T.ColorJitter(brightness=0.15, contrast=0.15, saturation=0.3)])
+            for k in range(n_generic):
+                name = GENERIC_STILLS[k % len(GENERIC_STILLS)]
+                im = stills[name]
+                h, w = im.shape[:2]
+                side = int(rng.integers(size, min(h, w, 4 * size) + 1))
+                y, x = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
+                c = _resize(im[y:y + side, x:x + side], size)
+                faces.append(color(torch.from_numpy(np.ascontiguousarray(c.transpose(2, 0, 1)))).clamp(0, 1).numpy()
+                             .transpose(1, 2, 0))
+                keys.append(f"generic/{name}/{k:03d}")
+    if not faces:
+        raise ValueError("packaged_training_crops: lfw_per_face, n_astronaut and n_generic are all 0; no crops")
+    return [np.ascontiguousarray(f, dtype=np.float32) for f in faces], keys
+
+
+class RandomPatch(Dataset):
+    "The same random `patch` x `patch` window of 'lq', 'gt' (and 'mask') of each item of `dataset`, new every epoch."
+    def __init__(self, dataset: Dataset, patch: int, *, seed: int = 0):
+        if not isinstance(patch, int) or patch < 1:
+            raise ValueError(f"RandomPatch: patch must be a positive int, got {patch!r}")
+        self.dataset, self.patch, self.seed, self.epoch = dataset, patch, int(seed), 0
+
+    def set_epoch(self, epoch: int):
+        self.epoch = int(epoch)
+        set_epoch(self.dataset, epoch)
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        b = self.dataset[i]
+        H, W = b["gt"].shape[-2:]
+        p = self.patch
+        if p > H or p > W:
+            raise ValueError(f"RandomPatch: patch {p} is larger than item {i}'s {H}x{W} frames")
+        rng = np.random.default_rng([self.seed, self.epoch, int(i), 11])
+        y, x = int(rng.integers(0, H - p + 1)), int(rng.integers(0, W - p + 1))
+        return {k: (v[..., y:y + p, x:x + p] if k in ("lq", "gt", "mask") else v) for k, v in b.items()}
+
+# %% ../../nbs/33_recipes.face.ipynb #220327a0
 _PRESET_FIELDS = tuple(f.name for f in fields(FacePreset))
 
 
@@ -160,10 +267,16 @@ def recipe(preset: str | FacePreset = "smoke", data_root=None, *, seed: int = 0,
     if p.size % net.size_multiple:
         raise ValueError(f"face recipe: crop size {p.size} is not a multiple of size_multiple {net.size_multiple}")
     root = face_root(p, data_root, cache_root=cache_root)
-    train = face_pairs(root, "train", size=p.size)
-    faces = [f for s in train for f in s["gt"]]
-    keys = [f"{s['sequence']}/{n}" for s in train for n in s["names"]]
+    if data_root is None and p.train_set == "packaged":
+        faces, keys = packaged_training_crops(p.size, seed=seed, lfw_per_face=p.lfw_per_face,
+                                              n_astronaut=p.n_astronaut, n_generic=p.n_generic)
+    else:
+        train = face_pairs(root, "train", size=p.size)
+        faces = [f for s in train for f in s["gt"]]
+        keys = [f"{s['sequence']}/{n}" for s in train for n in s["names"]]
     ds = FaceBlurDataset(faces, keys=keys, seed=seed, noise_sigma=p.noise_sigma)
+    if p.patch is not None and p.patch < p.size:
+        ds = RandomPatch(ds, p.patch, seed=seed)
     dl = DataLoader(ds, batch_size=min(p.batch, len(ds)), shuffle=True, drop_last=True, num_workers=p.workers,
                     generator=torch.Generator().manual_seed(seed))
     evals = {}
