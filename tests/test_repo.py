@@ -45,3 +45,9 @@ def test_notebooks_have_kernelspec_and_one_default_exp():
         n_exp = sum(s.lstrip().startswith("#| default_exp") for s in srcs)
         if not nb.name.startswith("reproduce_") and nb.name[0].isdigit():
             assert n_exp == 1, f"{nb.name}: expected one '#| default_exp' cell, found {n_exp}"
+
+
+def test_readme_results_match_the_committed_reports():
+    import subprocess, sys
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "readme_results.py"), "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr + r.stdout

@@ -1,0 +1,63 @@
+"""Write README's results tables from the committed reports/<paper>/results.json (so README never drifts from them).
+
+    python scripts/readme_results.py          # rewrites the block between the results markers in README.md
+    python scripts/readme_results.py --check  # exit 1 when README's block differs from what the reports say
+
+Each paper's table lists its PSNR rows that have both a paper value and a reproduced value, plus the blurry-input
+rows that give the scale; the full tables (SSIM, not-run rows, per-seed values) are in reports/<paper>/.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+PAPERS = {"hide": "HIDE", "david": "DAVID", "promotion": "PRO-MOTION", "face": "Deep face deblurring"}
+
+
+def _fmt(v, std=None):
+    if v is None: return "-"
+    s = f"{v:.4f}" if abs(v) < 1.5 else f"{v:.2f}"
+    return s + (f" ± {std:.2f}" if std else "")
+
+
+def paper_block(paper: str) -> str:
+    path = ROOT / "reports" / paper / "results.json"
+    if not path.exists(): return f"### {PAPERS[paper]}\n\nNo committed report yet (`reports/{paper}/results.json`).\n"
+    d = json.loads(path.read_text())
+    rows = [r for r in d["rows"] if r["metric"] == "PSNR" and r["reproduced"] is not None
+            and (r["paper_value"] is not None or "blurry" in r["method"].lower())]
+    presets = sorted({r["preset"] for r in d["rows"]})
+    out = [f"### {PAPERS[paper]}", "",
+           f"Preset {', '.join(presets)}; commit {d['commit']}; full tables in `reports/{paper}/`.", "",
+           "| table | method | dataset | paper PSNR | reproduced PSNR | delta |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['table']} | {r['method']} | {r['dataset']} | {_fmt(r['paper_value'])} | "
+                   f"{_fmt(r['reproduced'], r.get('std'))} | {_fmt(r['delta'])} |")
+    return "\n".join(out) + "\n"
+
+
+def render() -> str:
+    return "\n".join(paper_block(p) for p in PAPERS)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="only check that README is up to date")
+    a = ap.parse_args(argv)
+    readme = (ROOT / "README.md").read_text()
+    if START not in readme or END not in readme: sys.exit(f"README.md: missing the markers {START} / {END}")
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{render()}{END}{tail}"
+    if a.check:
+        if new != readme: sys.exit("README.md: the results block is out of date; run python scripts/readme_results.py")
+        print("README results block matches reports/*/results.json")
+        return
+    (ROOT / "README.md").write_text(new)
+    print("README.md results block rewritten")
+
+
+if __name__ == "__main__":
+    main()
