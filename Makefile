@@ -56,7 +56,7 @@ reproduce: install
 
 # the smoke preset of every reproduce notebook under papermill, into a temporary folder; results.json checked
 test-reproduce: install
-	@out=$$(mktemp -d); $(BIN)/python scripts/reproduce.py --preset smoke --out-root $$out --allow-missing; \
+	@out=$$(mktemp -d); $(BIN)/python scripts/reproduce.py --preset smoke --out-root $$out; \
 	rc=$$?; rm -rf $$out; exit $$rc
 
 bench: install

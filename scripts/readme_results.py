@@ -17,9 +17,9 @@ PAPERS = {"hide": "HIDE", "david": "DAVID", "promotion": "PRO-MOTION", "face": "
 
 
 def _fmt(v, std=None):
+    "PSNR in dB with two decimals."
     if v is None: return "-"
-    s = f"{v:.4f}" if abs(v) < 1.5 else f"{v:.2f}"
-    return s + (f" ± {std:.2f}" if std else "")
+    return f"{v:.2f}" + (f" ± {std:.2f}" if std else "")
 
 
 def paper_block(paper: str) -> str:
@@ -27,13 +27,15 @@ def paper_block(paper: str) -> str:
     if not path.exists(): return f"### {PAPERS[paper]}\n\nNo committed report yet (`reports/{paper}/results.json`).\n"
     d = json.loads(path.read_text())
     rows = [r for r in d["rows"] if r["metric"] == "PSNR" and r["reproduced"] is not None
-            and (r["paper_value"] is not None or "blurry" in r["method"].lower())]
+            and (r["paper_value"] is not None or "blur" in r["method"].lower())]
     presets = sorted({r["preset"] for r in d["rows"]})
     out = [f"### {PAPERS[paper]}", "",
            f"Preset {', '.join(presets)}; commit {d['commit']}; full tables in `reports/{paper}/`.", "",
-           "| table | method | dataset | paper PSNR | reproduced PSNR | delta |", "|---|---|---|---|---|---|"]
+           "| table | method | paper's dataset | reproduced on | paper PSNR | reproduced PSNR | delta |",
+           "|---|---|---|---|---|---|---|"]
     for r in rows:
-        out.append(f"| {r['table']} | {r['method']} | {r['dataset']} | {_fmt(r['paper_value'])} | "
+        source = r["data_source"].split(" (")[0]  # the data's name; the full description is in the report
+        out.append(f"| {r['table']} | {r['method']} | {r['dataset']} | {source} | {_fmt(r['paper_value'])} | "
                    f"{_fmt(r['reproduced'], r.get('std'))} | {_fmt(r['delta'])} |")
     return "\n".join(out) + "\n"
 

@@ -5,7 +5,6 @@
 # %% ../../nbs/33_recipes.face.ipynb #b04a07e2
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import skimage.data
 from torchvision.transforms import v2 as T
 
 from ..core import read_image
-from ..data import FACE_SOURCES, build_synthetic, load_still, read_faces, read_landmarks, set_epoch
+from ..data import FACE_SOURCES, build_synthetic, data_home, load_still, read_faces, read_landmarks, set_epoch
 from ..evaluate import deblur_frames, evaluate_sequences
 from ..faces import FaceBlurDataset, blur_face_pair, crop_face
 from ..metrics import psnr, ssim
@@ -54,6 +53,8 @@ class FacePreset:
     n_astronaut: int = 200  # "packaged": augmented crops of the astronaut's face
     n_generic: int = 300  # "packaged": crops of generic natural images (no faces)
     patch: int | None = None  # train on random patch x patch windows of the size x size pairs (None: whole crops)
+    kernel_sizes: tuple = (7, 23)  # odd support range of the random training kernels (FaceBlurDataset size_range)
+    kernel_sigmas: tuple = (0.5, 3.0)  # deviation range of the random Gaussian training kernels (sigma_range)
 
     def __post_init__(self):
         if self.train_set not in TRAIN_SETS:
@@ -216,15 +217,11 @@ class RandomPatch(Dataset):
 _PRESET_FIELDS = tuple(f.name for f in fields(FacePreset))
 
 
-def _data_home() -> Path:
-    return Path(os.environ.get("DEBLUR_NB_DATA", Path.home() / ".cache" / "deblur_nb"))
-
-
 def face_root(preset: str | FacePreset = "smoke", data_root=None, *, cache_root=None) -> Path:
     "The `Faces` root to read: `data_root` (or its `Faces/`), or the embedded set built for the preset."
     p = get_preset(preset)
     if data_root is None:
-        return build_synthetic(Path(cache_root) if cache_root is not None else _data_home(), "faces", p.data_preset,
+        return build_synthetic(Path(cache_root) if cache_root is not None else data_home(), "faces", p.data_preset,
                                seed=0)
     root = Path(data_root)
     if not root.is_dir():
@@ -274,7 +271,8 @@ def recipe(preset: str | FacePreset = "smoke", data_root=None, *, seed: int = 0,
         train = face_pairs(root, "train", size=p.size)
         faces = [f for s in train for f in s["gt"]]
         keys = [f"{s['sequence']}/{n}" for s in train for n in s["names"]]
-    ds = FaceBlurDataset(faces, keys=keys, seed=seed, noise_sigma=p.noise_sigma)
+    ds = FaceBlurDataset(faces, keys=keys, seed=seed, noise_sigma=p.noise_sigma, size_range=tuple(p.kernel_sizes),
+                         sigma_range=tuple(p.kernel_sigmas))
     if p.patch is not None and p.patch < p.size:
         ds = RandomPatch(ds, p.patch, seed=seed)
     dl = DataLoader(ds, batch_size=min(p.batch, len(ds)), shuffle=True, drop_last=True, num_workers=p.workers,
