@@ -79,3 +79,52 @@ def test_external_variant_trains_without_internal_attention(cdvd_root, tmp_path)
                                           "3_external", "3_all"]
     lrn = r.learner(tmp_path / "ext", device="cpu", progress=False).fit()
     assert "attn_internal" not in lrn.model(torch.rand(1, 7, 3, 32, 32))
+
+
+# ---- sizes from a formula over the layer widths (issue 12: not from the classes under test) -----------------------
+def _unet_params(cin: int, cout: int, ch: tuple, pool_last: bool = True) -> int:
+    """Parameters of the U-Net of the DAVID notebook, by hand: 3x3 convs with bias (`9 * a * b + b`); encoder block k:
+    conv(prev, c_k), conv(c_k, c_k); decoder block k (bottom first; none at the bottom scale when the last encoder
+    block is not pooled): conv(up + c_k, c_k) then conv(c_k, c_k), except at full scale where the second conv is the
+    last one, conv(c_0 + cin, cout) (the input skip of "Conv20")."""
+    c3 = lambda a, b: 9 * a * b + b
+    p, prev = 0, cin
+    for c in ch: p, prev = p + c3(prev, c) + c3(c, c), c
+    below = ch[-1]
+    for k in reversed(range(len(ch))):
+        if k == len(ch) - 1 and not pool_last: continue
+        p += c3(below + ch[k], ch[k]) + (c3(ch[k], ch[k]) if k > 0 else 0)
+        below = ch[k]
+    return p + c3(ch[0] + cin, cout)
+
+
+def _david_params(frames=(1, 3, 5, 7), levels=(3, 7, 11), bb=(32, 64, 128, 256, 512), att=(32, 64, 128)) -> int:
+    "M internal modules of N backbones (3 x frames in, RGB out) + an N-way branch each, + an M-way external branch."
+    T = 3 * max(frames)                                   # the attention branches read all 2N - 1 frames
+    internal = sum(_unet_params(3 * f, 3, bb) for f in frames) + _unet_params(T, len(frames), att, pool_last=False)
+    return len(levels) * internal + _unet_params(T, len(levels), att, pool_last=False)
+
+
+def test_unet_formula_on_a_case_counted_by_hand():
+    # channels (4, 8), 3 -> 2: 3->4, 4->4 | 4->8, 8->8 | (8+8)->8, 8->8 | (8+4)->4 | (4+3)->2
+    assert _unet_params(3, 2, (4, 8)) == 112 + 148 + 296 + 584 + 1160 + 584 + 436 + 128
+
+
+def test_david_parameter_counts_follow_the_layer_widths():
+    from deblur_nb.models.david import DAVID, DAVIDConfig, complexity
+    paper = DAVIDConfig.paper()
+    # the paper's layout, written out (not read back from DAVIDConfig's defaults)
+    assert (paper.frames, paper.levels, paper.backbone_channels, paper.attention_channels) == \
+        ((1, 3, 5, 7), (3, 7, 11), (32, 64, 128, 256, 512), (32, 64, 128))
+    assert (paper.internal_attention, paper.external_attention, paper.input_skip, paper.residual, paper.act) == \
+        (True, True, True, False, "relu")
+    assert complexity(paper)["params"] == _david_params()
+    tiny = DAVIDConfig.tiny()
+    n = lambda cfg: sum(p.numel() for p in DAVID(cfg).parameters())
+    w = dict(bb=tiny.backbone_channels, att=tiny.attention_channels)
+    assert n(tiny) == _david_params(tiny.frames, tiny.levels, **w)
+    assert n(tiny.variant("single")) == _unet_params(21, 3, tiny.backbone_channels)
+    assert n(tiny.variant("internal")) == (sum(_unet_params(3 * f, 3, tiny.backbone_channels) for f in tiny.frames)
+                                           + _unet_params(21, len(tiny.frames), tiny.attention_channels, pool_last=False))
+    assert n(tiny.variant("external")) == (len(tiny.levels) * _unet_params(21, 3, tiny.backbone_channels)
+                                           + _unet_params(21, len(tiny.levels), tiny.attention_channels, pool_last=False))

@@ -21,4 +21,6 @@ def test_tiny_forward_backward_any_size():
     assert y.shape == (1, 3, 18, 22)
     y.square().mean().backward()
     assert all(p.grad is not None for p in m.parameters())
-    assert count_params(m) == sum(p.numel() for p in m.parameters())
+    # count_params against a count by hand (the same sum-of-numel expression would be a tautology):
+    # a 3x3 conv 3 -> 4 with bias and a 1x1 conv 4 -> 2 without: 3*4*9 + 4 + 4*2
+    assert count_params(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Conv2d(4, 2, 1, bias=False))) == 120
