@@ -25,3 +25,17 @@ def test_results_json_is_valid_and_finite(path):
 @pytest.mark.skipif(not RESULTS, reason="no reports/*/results.json yet")
 def test_report_folders_are_papers():
     assert {p.parent.name for p in RESULTS} <= set(PAPERS)
+
+
+@pytest.mark.skipif(not RESULTS, reason="no reports/*/results.json yet")
+@pytest.mark.parametrize("path", RESULTS, ids=[p.parent.name for p in RESULTS])
+def test_committed_report_comes_from_committed_code(path):
+    "Issue 12: a committed report was written from a clean tree at a commit this checkout contains."
+    import shutil
+    import subprocess
+    doc = json.loads(path.read_text())
+    assert doc["dirty"] is False, f"{path}: written from uncommitted code (dirty: {doc['dirty']!r})"
+    assert doc.get("packages", {}).get("torch") and doc.get("wall_seconds", 0) > 0, f"{path}: no package versions / wall time"
+    if shutil.which("git") is None or not (ROOT / ".git").exists(): pytest.skip("no git checkout")
+    r = subprocess.run(["git", "merge-base", "--is-ancestor", doc["commit"], "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, f"{path}: commit {doc['commit']} is not an ancestor of HEAD ({r.stderr.strip()})"
