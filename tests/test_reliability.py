@@ -108,7 +108,7 @@ def test_unwritable_output_folder(tmp_path, capsys):
     w = save_weights(build_model("face", "tiny"), tmp_path / "face.safetensors", name="face")
     ro = _read_only_folder(tmp_path / "readonly")
     try:
-        code, _, err = run(capsys, "deblur", "--weights", w, tmp_path / "a.png", "-o", ro / "out.png")
+        code, _, err = run(capsys, "deblur", "--model", "face", "--weights", w, tmp_path / "a.png", "-o", ro / "out.png")
         assert code == 1 and "not writable" in one_line(err), err
         code, _, err = run(capsys, "train", "--model", "face", "--preset", "smoke", "--out", ro / "run", "--quiet")
         assert code == 1 and "not writable" in one_line(err), err
@@ -126,7 +126,7 @@ def test_truncated_avi_warns(tmp_path, capsys):
     data = (tmp_path / "full.avi").read_bytes()
     (tmp_path / "cut.avi").write_bytes(data[: len(data) // 2])
     w = save_weights(build_model("face", "tiny"), tmp_path / "face.safetensors", name="face")
-    code, _, err = run(capsys, "deblur", "--weights", w, tmp_path / "cut.avi", "-o", tmp_path / "out.mp4", "--quiet")
+    code, _, err = run(capsys, "deblur", "--model", "face", "--weights", w, tmp_path / "cut.avi", "-o", tmp_path / "out.mp4")
     assert code == 0, err
     assert "container says 40" in err and "Traceback" not in err, err
 
@@ -151,7 +151,7 @@ def test_negative_seed_names_the_flag(capsys):
 def test_cuda_device_without_a_gpu(tmp_path, capsys):
     w = save_weights(build_model("face", "tiny"), tmp_path / "face.safetensors", name="face")
     write_image(tmp_path / "a.png", np.random.default_rng(0).random((16, 16, 3)))
-    code, _, err = run(capsys, "deblur", "--weights", w, tmp_path / "a.png", "-o", tmp_path / "o.png", "--device", "cuda")
+    code, _, err = run(capsys, "deblur", "--model", "face", "--weights", w, tmp_path / "a.png", "-o", tmp_path / "o.png", "--device", "cuda")
     assert code == 1 and "--device cuda" in one_line(err) and "CUDA is not available" in err
     code, _, err = run(capsys, "train", "--model", "face", "--preset", "smoke", "--out", tmp_path / "r", "--device", "cuda")
     assert code == 1 and "--device cuda" in one_line(err)
@@ -181,8 +181,8 @@ def test_sigterm_during_a_video_leaves_no_partial_file(tmp_path):
     write_video(src, np.random.default_rng(0).random((300, 128, 128, 3)).astype(np.float32), 25.0)
     w = save_weights(build_model("edvr", "tiny"), tmp_path / "edvr.safetensors", name="edvr")
     out = tmp_path / "out"; out.mkdir()
-    p = subprocess.Popen([sys.executable, "-m", "deblur_nb.cli", "deblur", "--weights", str(w), str(src), "-o",
-                          str(out / "o.mp4"), "--quiet"], cwd=ROOT, env=ENV, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([sys.executable, "-m", "deblur_nb.cli", "deblur", "--model", "edvr", "--weights", str(w), str(src), "-o",
+                          str(out / "o.mp4")], cwd=ROOT, env=ENV, stderr=subprocess.PIPE, text=True)
     try:
         t0 = time.time()
         while not list(out.iterdir()) and time.time() - t0 < 120 and p.poll() is None: time.sleep(0.05)
