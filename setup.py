@@ -21,6 +21,7 @@ setuptools.setup(
     keywords=cfg["keywords"].split(),
     packages=setuptools.find_packages(include=[cfg["lib_path"], cfg["lib_path"] + ".*"]),
     include_package_data=True,
+    package_data={cfg["lib_path"]: ["weights/*.safetensors", "weights/*.json", "weights/*.md"]},  # shipped weights
     install_requires=requirements,
     extras_require={"dev": dev_requirements},
     python_requires=">=" + cfg["min_python"],

@@ -8,18 +8,27 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import os
+import signal
 import sys
+import tempfile
+import threading
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from . import __version__
 from .core import IMAGE_EXTS, PRECISIONS, get_device, list_images, read_image, write_image
 from .evaluate import (AVERAGES, BORDERS, SSIM_MODES, Timer, deblur_image, deblur_video, evaluate_dataset,
                                 iter_deblur, model_device, standard_metrics, summarize, write_table)
-from .zoo import MODELS, PRESETS, available_models, load_model, model_classes, read_metadata, save_weights
+from .learner import CheckpointError
+from .zoo import (MODELS, PRESETS, available_models, default_weights, load_model, model_classes, read_metadata,
+                           save_weights, shipped_weights, weights_dir)
 
 # %% auto #0
-__all__ = ['VIDEO_EXTS', 'RECIPES', 'USER_ERRORS', 'deblur_path', 'CLIError', 'build_parser', 'main']
+__all__ = ['VIDEO_EXTS', 'RECIPES', 'USER_ERRORS', 'check_writable', 'input_kind', 'deblur_path', 'CLIError', 'build_parser',
+           'main']
 
 # %% ../nbs/40_cli.ipynb #79f9373b
 VIDEO_EXTS = (".mp4", ".avi", ".mov", ".mkv")  # the containers deblur_nb.core.write_video writes
@@ -32,6 +41,18 @@ def _refuse_existing(paths: list[Path], force: bool):
     if existing and not force:
         more = f" (and {len(existing) - 1} more output files)" if len(existing) > 1 else ""
         raise FileExistsError(f"{existing[0]} exists{more}; pass --force to replace")
+
+def check_writable(folder, what: str = "output") -> Path:
+    """Fail now, with one line, if files cannot be created in `folder` (created if missing): before the compute,
+    not after it. Tries a real file, so it is right for read-only mounts, ACLs and other users alike."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".deblur_nb_write_test.")
+        os.close(fd); os.unlink(tmp)
+    except OSError as e:
+        raise PermissionError(f"{what} folder {folder} is not writable ({e.strerror or type(e).__name__})") from None
+    return folder
 
 def _same_size_frames(paths: list[Path]):
     "Read a folder's frames one by one, checking that they share one size (a video model needs that)."
@@ -49,42 +70,58 @@ def _target(src: Path, dst: Path, ok, kind: str) -> Path:
     if not ok(dst): raise ValueError(f"output {dst}: must be {kind} file or an existing folder")
     return dst
 
+def input_kind(src) -> str:
+    "'folder', 'image' or 'video' from the input path (what `deblur_path` will do with it)."
+    src = Path(src)
+    if not src.exists(): raise FileNotFoundError(f"input {src} does not exist")
+    if src.is_dir(): return "folder"
+    if _is_image(src): return "image"
+    if _is_video(src): return "video"
+    raise ValueError(f"input {src}: not a folder, an image ({', '.join(IMAGE_EXTS)}) or a video ({', '.join(VIDEO_EXTS)})")
+
 def deblur_path(model, src, dst, *, force: bool = False, batch_size: int = 4, border: str = "replicate",
-                tile: int | None = None, overlap: int = 32, precision: str = "fp32", bit_depth: int = 8) -> dict:
+                tile: int | str | None = "auto", overlap: int = 32, precision: str = "fp32", bit_depth: int = 8,
+                max_frames: int | None = None, progress: bool = False, memory_budget: float | None = None) -> dict:
     """Deblur image file, image folder or video file `src` into `dst` (see the table above) with `model`.
+    `max_frames` keeps the first frames of a video (or folder). The output folder must be writable (checked first).
     Returns {'input', 'output', 'kind', 'frames', 'seconds', 'fps'} (network time, synchronised)."""
     src, dst = Path(src), Path(dst)
-    if not src.exists(): raise FileNotFoundError(f"input {src} does not exist")
-    kw = dict(batch_size=batch_size, border=border, tile=tile, overlap=overlap, precision=precision)
+    kind = input_kind(src)
+    if max_frames is not None and max_frames < 1: raise ValueError(f"--max-frames must be >= 1, got {max_frames}")
+    kw = dict(batch_size=batch_size, border=border, tile=tile, overlap=overlap, precision=precision, memory_budget=memory_budget)
     timer = Timer(model_device(model))
-    if src.is_dir():
-        paths = list_images(src)
+    bar = lambda it, n, unit: it
+    if progress:
+        from tqdm.auto import tqdm
+        bar = lambda it, n, unit: tqdm(it, total=n, desc=f"deblur {src.name}", unit=unit, dynamic_ncols=True)
+    if kind == "folder":
+        paths = list_images(src)[:max_frames]
         if not paths: raise ValueError(f"input folder {src} holds no images ({', '.join(IMAGE_EXTS)})")
         if dst.exists() and not dst.is_dir(): raise ValueError(f"output {dst}: input is a folder, so the output must be a folder")
         if dst.resolve() == src.resolve(): raise ValueError(f"output folder {dst} is the input folder")
         outs = [dst / p.name for p in paths]
         _refuse_existing(outs, force)
+        check_writable(dst)
         if getattr(model, "num_frames", 1) > 1:  # one frame sequence, streamed: constant memory
-            for o, img in zip(outs, iter_deblur(model, _same_size_frames(paths), timer=timer, **kw)):
+            for o, img in bar(zip(outs, iter_deblur(model, _same_size_frames(paths), timer=timer, **kw)), len(paths), "frame"):
                 write_image(o, img, bit_depth=bit_depth, overwrite=force)
         else:
-            for p, o in zip(paths, outs):
+            for p, o in bar(list(zip(paths, outs)), len(paths), "image"):
                 write_image(o, deblur_image(model, read_image(p), timer=timer, **kw), bit_depth=bit_depth, overwrite=force)
-        kind = "folder"
-    elif _is_image(src):
+    elif kind == "image":
         out = _target(src, dst, _is_image, "an image (" + ", ".join(IMAGE_EXTS) + ")")
         if out.resolve() == src.resolve(): raise ValueError(f"output {out} is the input image")
         _refuse_existing([out], force)
+        check_writable(out.parent)
         img = read_image(src)
         write_image(out, deblur_image(model, img, timer=timer, **kw), bit_depth=bit_depth, overwrite=force)
-        dst, kind = out, "image"
-    elif _is_video(src):
+        dst = out
+    else:
         out = _target(src, dst, _is_video, "a video (" + ", ".join(VIDEO_EXTS) + ")")
         _refuse_existing([out], force)
-        deblur_video(model, src, out, overwrite=force, timer=timer, **kw)
-        dst, kind = out, "video"
-    else:
-        raise ValueError(f"input {src}: not a folder, an image ({', '.join(IMAGE_EXTS)}) or a video ({', '.join(VIDEO_EXTS)})")
+        check_writable(out.parent)
+        deblur_video(model, src, out, overwrite=force, timer=timer, max_frames=max_frames, progress=progress, **kw)
+        dst = out
     return {"input": str(src), "output": str(dst), "kind": kind, "frames": timer.frames,
             "seconds": timer.seconds, "fps": timer.fps}
 
@@ -111,8 +148,10 @@ def _recipe_module(model: str):
 def _recipe(args):
     "The `Recipe` of `args.model` at `args.preset` on `args.data_root`, checked to train that model."
     mod = _recipe_module(args.model)
-    # a recipe that serves several models (promotion serves edvr) takes `model=`
-    r = _call(mod.recipe, args.preset, args.data_root, seed=args.seed, model=args.model)
+    # a recipe that serves several models (promotion serves edvr) names a `model` parameter; DAVID's recipe has none,
+    # and its **overrides must not receive the CLI's model name (its preset has a `model` field of its own)
+    model = {"model": args.model} if "model" in inspect.signature(mod.recipe).parameters else {}
+    r = _call(mod.recipe, args.preset, args.data_root, seed=args.seed, **model)
     if not callable(getattr(r, "learner", None)):
         raise CLIError(f"{RECIPES[args.model]}.recipe returned a {type(r).__name__}, not a Recipe")
     if r.model_name != args.model:
@@ -120,38 +159,64 @@ def _recipe(args):
     return r
 
 def _call(fn, *args, **options):
-    "Call `fn` with `args` and those `options` its signature accepts."
+    "Call `fn` with `args` and those `options` its signature names (never through **kwargs)."
     params = inspect.signature(fn).parameters
-    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        options = {k: v for k, v in options.items() if k in params}
+    options = {k: v for k, v in options.items() if k in params and params[k].kind is not params[k].VAR_KEYWORD}
     return fn(*args, **options)
 
 # %% ../nbs/40_cli.ipynb #201c8a17
-def _add_model(p, weights: bool = True):
-    p.add_argument("--model", required=True, help=f"model name: {', '.join(MODELS)}")
+def _nonneg_int(s: str) -> int:
+    try: v = int(s)
+    except ValueError: raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {s!r}") from None
+    if v < 0: raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+def _pos_int(s: str) -> int:
+    v = _nonneg_int(s)
+    if v < 1: raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+def _tile(s: str):
+    if s in ("auto", "none"): return None if s == "none" else "auto"
+    try: return _pos_int(s)
+    except argparse.ArgumentTypeError: raise argparse.ArgumentTypeError(f"expected auto, none or a size in pixels >= 1, got {s!r}") from None
+
+def _add_model(p, weights: bool = True, required: bool = True):
+    p.add_argument("--model", required=required, default=None, help=f"model name: {', '.join(MODELS)}"
+                   + ("" if required else " (default: the one recorded in the weights file)"))
     if weights:
-        p.add_argument("--weights", required=True, type=Path, help="safetensors weights file (deblur_nb.zoo.save_weights)")
+        p.add_argument("--weights", default=None, help="safetensors weights file (deblur_nb.zoo.save_weights) or the "
+                       "name of shipped weights (deblur_nb/weights/); default: a shipped model")
         p.add_argument("--config", default=None, help="config preset for weights files without metadata: "
                        + ", ".join(PRESETS))
     p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:1, ...")
+
+def _add_tiling(p):
+    p.add_argument("--tile", type=_tile, default="auto", help="auto (default: tile only frames whose forward pass "
+                   "exceeds --memory-gb), none, or a tile size in pixels")
+    p.add_argument("--memory-gb", type=float, default=None, help="activation memory one forward pass may use before "
+                   "frames are tiled (default 1 GiB, or $DEBLUR_NB_MEMORY_GB)")
 
 def build_parser() -> argparse.ArgumentParser:
     "The `deblur-nb` argument parser."
     ap = argparse.ArgumentParser(prog="deblur-nb", description="Motion deblurring with HIDE, DAVID, EDVR, PRO-MOTION "
                                  "and the face deblurring network.")
+    ap.add_argument("--version", action="version", version=f"deblur-nb {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("models", help="list the model names and whether they can be built here")
+    sub.add_parser("models", help="list the model names, whether they can be built here, and the shipped weights")
     d = sub.add_parser("deblur", help="deblur an image, a folder of images or a video file")
-    _add_model(d)
+    _add_model(d, required=False)
     d.add_argument("input", type=Path, help="image file, folder of images, or video file (mp4/avi/mov/mkv)")
-    d.add_argument("-o", "--output", required=True, type=Path, help="output image / folder / video")
+    d.add_argument("-o", "--output", required=True, type=Path, help="output image / folder / video (mp4: H.264)")
     d.add_argument("--force", action="store_true", help="replace existing output files")
-    d.add_argument("--tile", type=int, default=None, help="tile size in pixels for frames larger than this")
-    d.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels (exact when >= 4x the receptive-field radius)")
-    d.add_argument("--batch-size", type=int, default=4, help="frames (windows) per forward pass")
+    _add_tiling(d)
+    d.add_argument("--overlap", type=_nonneg_int, default=32, help="tile overlap in pixels (exact when >= 4x the receptive-field radius)")
+    d.add_argument("--batch-size", type=_pos_int, default=4, help="frames (windows) per forward pass")
     d.add_argument("--border", choices=BORDERS, default="replicate", help="temporal border handling for video models")
     d.add_argument("--precision", choices=PRECISIONS, default="fp32", help="inference precision")
     d.add_argument("--bit-depth", type=int, choices=(8, 16), default=8, help="bit depth of output images")
+    d.add_argument("--max-frames", type=_pos_int, default=None, help="deblur only the first N frames of a video or folder")
+    d.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
     t = sub.add_parser("train", help="train a model with its paper's recipe")
     _add_model(t, weights=False)
     t.add_argument("--preset", required=True, help="smoke, cpu or paper")
@@ -159,17 +224,17 @@ def build_parser() -> argparse.ArgumentParser:
                    "embedded synthetic benchmark)")
     t.add_argument("--out", required=True, type=Path, help="run folder (checkpoints, logs, curves, model.safetensors)")
     t.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (an integer >= 0)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     e = sub.add_parser("eval", help="score weights on the eval sets of a paper's recipe")
     _add_model(e)
     e.add_argument("--data-root", type=Path, default=None, help="dataset root (default: the embedded synthetic benchmark)")
     e.add_argument("--preset", default="paper", help="the recipe preset whose eval sets are used (smoke, cpu, paper)")
-    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (an integer >= 0)")
     e.add_argument("--out", type=Path, default=None, help="folder for per-frame and summary tables (csv, json, md)")
-    e.add_argument("--tile", type=int, default=None, help="tile size in pixels for frames larger than this")
+    e.add_argument("--tile", type=_tile, default=None, help="none (default: scores the untiled network), auto, or a tile size in pixels")
     e.add_argument("--y-channel", action="store_true", help="score the BT.601 luma instead of RGB")
-    e.add_argument("--crop-border", type=int, default=0, help="pixels cropped at each border before scoring")
+    e.add_argument("--crop-border", type=_nonneg_int, default=0, help="pixels cropped at each border before scoring")
     e.add_argument("--ssim", choices=SSIM_MODES, default="per_channel", help="per-channel SSIM or MATLAB's 3-D filtered one")
     e.add_argument("--quantize", action="store_true", help="round predictions to uint8 before scoring (MATLAB protocol)")
     e.add_argument("--average", choices=AVERAGES, default="sequences", help="average frames within sequences first, "
@@ -185,39 +250,93 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_model(name: str):
     if name not in MODELS: raise CLIError(f"--model {name!r}: unknown model; choose one of {', '.join(MODELS)}")
 
-def _load(args):
-    _check_model(args.model)
-    return load_model(args.weights, name=args.model, config=args.config, device=get_device(args.device))
+def _device(spec: str):
+    try: return get_device(spec)
+    except (RuntimeError, ValueError) as e: raise CLIError(f"--device {spec}: {e}".replace(f"device={spec!r}: ", "")) from None
+
+def _load(args, kind: str | None = None):
+    "The model of --weights (a file or a shipped name; default: a shipped model for `kind`), --model checked against it."
+    if args.model is not None: _check_model(args.model)
+    device = _device(args.device)
+    weights, note = args.weights, None
+    if weights is None:
+        if args.model is not None: weights = args.model  # the shipped weights of that model
+        else:
+            name, _ = default_weights(kind)
+            weights, note = name, f"no --weights given: using the shipped {name!r} model for {kind}s ({name}.md in {weights_dir()})"
+    try: model = load_model(weights, name=args.model, config=args.config, device=device)
+    except ValueError as e:
+        msg = str(e)
+        if "pass name=" in msg: msg = msg.split(";")[0] + "; pass --model"
+        raise CLIError(msg.replace("pass config=", "pass --config")) from None
+    return model, note
 
 def _cmd_models(args):
-    ok = set(available_models())
+    ok, shipped = set(available_models()), shipped_weights()
     for n, (mod, net, cfg) in MODELS.items():
-        print(f"{n:10s} {mod + '.' + net:45s} {'available' if n in ok else 'not importable'}")
+        print(f"{n:10s} {mod + '.' + net:45s} {'available' if n in ok else 'not importable':15s} "
+              f"{'shipped weights: ' + str(shipped[n]) if n in shipped else 'no shipped weights'}")
+
+def _progress(args) -> bool:
+    "Progress bars (tqdm: frames/s and ETA) unless --quiet, on a terminal (a log file gets the summary line only)."
+    return not args.quiet and sys.stderr.isatty()
 
 def _cmd_deblur(args):
-    if args.tile is not None and args.tile < 1: raise CLIError(f"--tile must be positive, got {args.tile}")
-    model = _load(args)
+    kind = input_kind(args.input)
+    model, note = _load(args, "video" if kind == "video" else "image")
+    if note and not args.quiet: print(note)
     r = deblur_path(model, args.input, args.output, force=args.force, batch_size=args.batch_size, border=args.border,
-                    tile=args.tile, overlap=args.overlap, precision=args.precision, bit_depth=args.bit_depth)
-    print(f"deblurred {r['frames']} frame(s) of {r['input']} -> {r['output']} "
-          f"in {r['seconds']:.3f} s ({r['fps']:.2f} frames/s on {model_device(model)})")
+                    tile=args.tile, overlap=args.overlap, precision=args.precision, bit_depth=args.bit_depth,
+                    max_frames=args.max_frames, progress=_progress(args),
+                    memory_budget=None if args.memory_gb is None else args.memory_gb * 2 ** 30)
+    if not args.quiet:
+        print(f"deblurred {r['frames']} frame(s) of {r['input']} -> {r['output']} "
+              f"in {r['seconds']:.3f} s ({r['fps']:.2f} frames/s on {model_device(model)})")
+
+_LOCK_NAME = ".deblur_nb.lock"
+
+def _lock_run(out: Path):
+    "An exclusive lock on run folder `out`, held until the process exits; a second run into it is refused."
+    import filelock
+    check_writable(out, "--out")
+    lock = filelock.FileLock(str(out / _LOCK_NAME))
+    try: lock.acquire(timeout=0)
+    except filelock.Timeout:
+        raise CLIError(f"--out {out} is in use by another training run (lock {out / _LOCK_NAME}); wait for it, or choose another --out") from None
+    return lock
 
 def _cmd_train(args):
     _check_model(args.model)
     out = Path(args.out)
-    learner = _recipe(args).learner(out, device=args.device, progress=not args.quiet)
-    learner.fit(resume=args.resume)
+    device = str(_device(args.device)) if args.device != "auto" else "auto"
+    lock = _lock_run(out)
+    try:
+        if not args.resume:
+            held = [n for n in ("checkpoints", "log.csv", "model.safetensors") if (out / n).exists()]
+            if held:
+                raise CLIError(f"--out {out} already holds a training run ({held[0]}); pass --resume to continue it, "
+                               "or choose another --out")
+        learner = _recipe(args).learner(out, device=device, progress=not args.quiet)
+        try: learner.fit(resume=args.resume)
+        except CheckpointError as e:
+            msg = str(e).splitlines()[0]
+            if "unreadable training state" in msg:  # torch's own advice (weights_only=False) would run pickled code
+                msg = (msg.split(" (")[0] + ": corrupt or not a deblur_nb checkpoint; delete that checkpoint folder to "
+                       "resume from an earlier one, or start a new --out")
+            raise CLIError(f"--resume: {msg}") from None
+    finally: lock.release()
     w = out / "model.safetensors"  # written by the Learner with the zoo's metadata (model name and config)
     print(f"trained {args.model} ({args.preset}) in {out}; weights for `deblur-nb deblur`: {w}")
 
 def _cmd_eval(args):
-    model = _load(args)
+    model, _ = _load(args)
     metrics = standard_metrics(y_channel=args.y_channel, crop_border=args.crop_border, ssim_mode=args.ssim,
                                quantize=args.quantize)
     outs = []
     if args.out is not None:  # refuse before the long part, not after it
         outs = [Path(args.out) / f"{n}{e}" for n in ("per_frame", "summary") for e in (".csv", ".json", ".md")]
         _refuse_existing(outs, args.force)
+        check_writable(args.out, "--out")
     r = _recipe(args)
     if not r.eval_sets: raise CLIError(f"{RECIPES[args.model]}: the {args.preset!r} recipe has no eval_sets")
     parts = [evaluate_dataset(model, ds, subset=name, metrics=metrics, tile=args.tile, progress=not args.quiet)
@@ -230,7 +349,7 @@ def _cmd_eval(args):
         for name, table in (("per_frame", df), ("summary", summary)):
             for ext in (".csv", ".json", ".md"):
                 write_table(table, Path(args.out) / f"{name}{ext}", overwrite=args.force,
-                            title=f"{args.model} on {args.preset} eval sets ({args.weights})")
+                            title=f"{args.model} on {args.preset} eval sets ({args.weights or 'shipped weights'})")
         print(f"tables written to {args.out}")
 
 def _cmd_hide_boxes(args):
@@ -241,15 +360,36 @@ def _cmd_hide_boxes(args):
 
 _COMMANDS = {"models": _cmd_models, "deblur": _cmd_deblur, "train": _cmd_train, "eval": _cmd_eval,
              "hide-boxes": _cmd_hide_boxes}
-USER_ERRORS = (CLIError, FileNotFoundError, FileExistsError, NotADirectoryError, ValueError, ImportError)
+USER_ERRORS = (CLIError, FileNotFoundError, FileExistsError, NotADirectoryError, IsADirectoryError, PermissionError,
+               ValueError, ImportError, CheckpointError)
+
+class _Terminated(BaseException):
+    "Raised in the main thread on SIGTERM, so that `finally` blocks remove partial files."
+
+def _on_sigterm(signum, frame): raise _Terminated()
+
+def _one_line_warnings(message, category, filename, lineno, file=None, line=None):
+    print(f"deblur-nb: warning: {message}", file=file or sys.stderr)
 
 def main(argv: list[str] | None = None) -> int:
-    "Entry point of `deblur-nb`; returns the exit status."
+    "Entry point of `deblur-nb`; returns the exit status (0 success, 1 user error, 130/143 interrupted/terminated)."
     args = build_parser().parse_args(argv)
+    old = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
+    show = warnings.showwarning
+    warnings.showwarning = _one_line_warnings
     try: _COMMANDS[args.command](args)
     except USER_ERRORS as e:
         print(f"deblur-nb {args.command}: error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"deblur-nb {args.command}: interrupted; no partial output left", file=sys.stderr)
+        return 130
+    except _Terminated:
+        print(f"deblur-nb {args.command}: terminated (SIGTERM); no partial output left", file=sys.stderr)
+        return 143
+    finally:
+        warnings.showwarning = show
+        if old is not None: signal.signal(signal.SIGTERM, old)
     return 0
 
 # %% ../nbs/40_cli.ipynb #2d70afaa

@@ -10,6 +10,7 @@ import os
 import random
 import re
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, NamedTuple
 
@@ -19,10 +20,10 @@ import torch
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'PRECISIONS', 'read_image', 'write_image', 'list_images', 'read_frames', 'write_frames', 'Video',
-           'video_fps', 'iter_video', 'read_video', 'write_video', 'image_to_tensor', 'tensor_to_image',
-           'clip_to_tensor', 'tensor_to_clip', 'seed_everything', 'get_device', 'resolve_precision', 'autocast',
-           'pad_to_multiple', 'unpad', 'tiled_apply']
+__all__ = ['IMAGE_EXTS', 'VIDEO_CODECS', 'PRECISIONS', 'read_image', 'write_image', 'list_images', 'read_frames', 'write_frames',
+           'Video', 'VideoInfo', 'video_info', 'video_fps', 'iter_video', 'read_video', 'write_video',
+           'image_to_tensor', 'tensor_to_image', 'clip_to_tensor', 'tensor_to_clip', 'seed_everything', 'get_device',
+           'resolve_precision', 'autocast', 'pad_to_multiple', 'unpad', 'tiled_apply']
 
 # %% ../nbs/00_core.ipynb #9c11ca93
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -159,67 +160,168 @@ class Video(NamedTuple):
     frames: np.ndarray  # (T, H, W, 3) float32 RGB in [0, 1]
     fps: float
 
+class VideoInfo(NamedTuple):
+    fps: float
+    frames: int | None  # the container's frame count (None when it does not say)
+    width: int
+    height: int
+    codec: str
+    audio: str | None   # codec of the first audio stream, or None
+
+def _open_av(path):
+    "A PyAV input container with a video stream, or None when PyAV cannot open the file."
+    import av
+    try: c = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError, OSError): return None
+    if not c.streams.video: c.close(); return None
+    return c
+
 def _open_capture(path) -> cv2.VideoCapture:
     path = _check_file(path)
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened(): raise ValueError(f"{path}: cannot open video (corrupt file or unsupported codec)")
     return cap
 
+def video_info(path) -> VideoInfo:
+    "Frame rate, container frame count, size, video and audio codecs of a video file (PyAV; OpenCV as fallback)."
+    path = _check_file(path)
+    c = _open_av(path)
+    if c is not None:
+        try:
+            v = c.streams.video[0]
+            rate = v.average_rate or v.guessed_rate or v.base_rate
+            fps = float(rate) if rate else 0.0
+            a = c.streams.audio[0].codec_context.name if c.streams.audio else None
+            info = VideoInfo(fps, int(v.frames) or None, v.codec_context.width, v.codec_context.height,
+                             v.codec_context.name, a)
+        finally: c.close()
+    else:
+        cap = _open_capture(path)
+        try:
+            n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+            info = VideoInfo(float(cap.get(cv2.CAP_PROP_FPS)), n if n > 0 else None, int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                             int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)), "opencv", None)
+        finally: cap.release()
+    if not info.fps > 0: raise ValueError(f"{path}: video reports no valid frame rate ({info.fps})")
+    return info
+
 def video_fps(path) -> float:
     "The frame rate stored in a video file."
+    return video_info(path).fps
+
+def _frames_av(c, path) -> Iterator[np.ndarray]:
+    import av
+    try:
+        for frame in c.decode(c.streams.video[0]):
+            yield frame.to_ndarray(format="rgb24")
+    except av.error.FFmpegError as e:  # a damaged tail: keep what decoded, the count check below warns
+        warnings.warn(f"{path}: decoding stopped early ({type(e).__name__})", stacklevel=3)
+
+def _frames_cv(path) -> Iterator[np.ndarray]:
     cap = _open_capture(path)
-    try: fps = float(cap.get(cv2.CAP_PROP_FPS))
+    try:
+        while True:
+            ok, frame = cap.read()
+            if not ok: return
+            yield frame[..., ::-1]
     finally: cap.release()
-    if not fps > 0: raise ValueError(f"{path}: video reports no valid frame rate ({fps})")
-    return fps
 
 def iter_video(path, *, max_frames: int | None = None) -> Iterator[np.ndarray]:
-    "Yield the frames of a video file as float32 (H, W, 3) RGB in [0, 1]."
-    cap, n = _open_capture(path), 0
+    """Yield the frames of a video file as float32 (H, W, 3) RGB in [0, 1] (PyAV/FFmpeg; OpenCV for files PyAV cannot
+    open). Warns when the number of frames read differs from the container's count (a truncated or damaged file)."""
+    path = _check_file(path)
+    if max_frames is not None and max_frames < 1: raise ValueError(f"max_frames must be >= 1, got {max_frames}")
+    c = _open_av(path)
+    expected = (int(c.streams.video[0].frames) or None) if c is not None else video_info(path).frames
+    frames, n = (_frames_av(c, path) if c is not None else _frames_cv(path)), 0
     try:
-        while max_frames is None or n < max_frames:
-            ok, frame = cap.read()
-            if not ok: break
+        for f in frames:
+            if max_frames is not None and n >= max_frames: return
             n += 1
-            yield _to_float_rgb(frame, f"{path} frame {n - 1}")
-    finally: cap.release()
+            yield _to_float_rgb(np.ascontiguousarray(f[..., ::-1]), f"{path} frame {n - 1}")
+    finally:
+        frames.close()
+        if c is not None: c.close()
     if n == 0: raise ValueError(f"{path}: no decodable frames")
+    if expected is not None and n != expected and (max_frames is None or n < max_frames):
+        warnings.warn(f"{path}: read {n} frames but the container says {expected} (truncated or damaged file?)", stacklevel=2)
 
 def read_video(path, *, max_frames: int | None = None) -> Video:
     "Read a whole video file (mp4, avi, ...) into memory: `Video(frames (T, H, W, 3), fps)`."
     return Video(np.stack(list(iter_video(path, max_frames=max_frames))), video_fps(path))
 
 # %% ../nbs/00_core.ipynb #8530f1e7
-_FOURCC = {".mp4": "mp4v", ".avi": "MJPG", ".mov": "mp4v", ".mkv": "MJPG"}
+VIDEO_CODECS = {".mp4": "libx264", ".mov": "libx264", ".mkv": "libx264", ".avi": "mjpeg"}
 
-def write_video(path, frames: Iterable[np.ndarray], fps: float, *, fourcc: str | None = None,
-                overwrite: bool = False) -> int:
-    """Write float RGB frames in [0, 1] to a video file (mp4 -> mp4v, avi -> MJPG unless `fourcc` is given).
-    Returns the number of frames written. The file appears only when complete (written to a temporary name)."""
+def _add_video_stream(out, codec: str, fps: float, h: int, w: int, crf: int):
+    from fractions import Fraction
+    s = out.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
+    s.width, s.height = w, h
+    if codec == "mjpeg": s.pix_fmt, s.options = "yuvj444p", {"q": "2"}
+    elif h % 2 or w % 2:  # 4:2:0 needs even sides; 4:4:4 keeps the size but some browsers do not play it
+        warnings.warn(f"frame size {h}x{w} is odd: writing H.264 4:4:4, which some browsers do not play", stacklevel=2)
+        s.pix_fmt, s.options = "yuv444p", {"crf": str(crf), "preset": "medium"}
+    else: s.pix_fmt, s.options = "yuv420p", {"crf": str(crf), "preset": "medium"}
+    return s
+
+def _audio_stream(out, src):
+    "An output stream copying the first audio stream of `src` (no re-encoding), with its input container, or None."
+    import av
+    try: c = av.open(str(src))
+    except (av.error.FFmpegError, OSError): return None
+    if not c.streams.audio: c.close(); return None
+    a = c.streams.audio[0]
+    try: return out.add_stream_from_template(a), c, a
+    except (av.error.FFmpegError, ValueError) as e:
+        c.close()
+        warnings.warn(f"{src}: audio ({a.codec_context.name}) not copied: {e}", stacklevel=4)
+        return None
+
+def write_video(path, frames: Iterable[np.ndarray], fps: float, *, codec: str | None = None, crf: int = 18,
+                audio_from=None, overwrite: bool = False) -> int:
+    """Write float RGB frames in [0, 1] to a video file with FFmpeg (PyAV): H.264 (libx264, yuv420p, `crf`) for
+    mp4/mov/mkv, which browsers and JupyterLab play; MJPEG for avi. `audio_from`: a video whose audio stream is
+    copied (cut to the written frames' duration). Returns the number of frames written. The file appears only when
+    complete (written to a hidden temporary name that is removed on any error or interruption)."""
+    import av
     path = Path(path)
     ext = path.suffix.lower()
-    if ext not in _FOURCC: raise ValueError(f"{path}: unsupported video extension {ext!r} (use {tuple(_FOURCC)})")
+    if ext not in VIDEO_CODECS: raise ValueError(f"{path}: unsupported video extension {ext!r} (use {tuple(VIDEO_CODECS)})")
     if not fps > 0: raise ValueError(f"fps must be positive, got {fps}")
     _check_overwrite(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.partial{ext}")
-    writer, n = None, 0
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".partial{ext}")
+    os.close(fd)
+    out, audio, stream, n = None, None, None, 0
     try:
+        out = av.open(tmp, mode="w", format={".mkv": "matroska", ".mov": "mov", ".mp4": "mp4", ".avi": "avi"}[ext])
         for frame in frames:
-            bgr = _to_uint(frame, 8, f"{path} frame {n}")
-            if bgr.ndim == 2: bgr = cv2.cvtColor(bgr, cv2.COLOR_GRAY2BGR)
-            if writer is None:
-                h, w = bgr.shape[:2]
-                writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*(fourcc or _FOURCC[ext])), float(fps), (w, h))
-                if not writer.isOpened(): raise ValueError(f"{path}: OpenCV cannot open a {fourcc or _FOURCC[ext]} writer")
-            elif bgr.shape[:2] != (h, w):
-                raise ValueError(f"{path}: frame {n} has size {bgr.shape[:2]}, the video is {(h, w)}")
-            writer.write(bgr); n += 1
-        if writer is None: raise ValueError(f"{path}: no frames to write")
-        writer.release(); writer = None
+            rgb = _to_uint(frame, 8, f"{path} frame {n}")
+            if rgb.ndim == 2: rgb = np.repeat(rgb[..., None], 3, axis=2)
+            rgb = np.ascontiguousarray(rgb[..., 2::-1])  # _to_uint gives BGR (OpenCV order)
+            if stream is None:
+                h, w = rgb.shape[:2]
+                stream = _add_video_stream(out, codec or VIDEO_CODECS[ext], fps, h, w, crf)
+                if audio_from is not None: audio = _audio_stream(out, audio_from)
+            elif rgb.shape[:2] != (h, w):
+                raise ValueError(f"{path}: frame {n} has size {rgb.shape[:2]}, the video is {(h, w)}")
+            vf = av.VideoFrame.from_ndarray(rgb, format="rgb24"); vf.pts = n
+            out.mux(stream.encode(vf)); n += 1
+        if stream is None: raise ValueError(f"{path}: no frames to write")
+        out.mux(stream.encode())
+        if audio is not None:
+            o, c, a = audio
+            end = n / fps
+            for pkt in c.demux(a):
+                if pkt.dts is None: continue
+                if pkt.pts is not None and float(pkt.pts * a.time_base) >= end: break
+                pkt.stream = o; out.mux(pkt)
+        out.close(); out = None
         os.replace(tmp, path)
     finally:
-        if writer is not None: writer.release()
+        if audio is not None: audio[1].close()
+        if out is not None:
+            with contextlib.suppress(Exception): out.close()
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
     return n
 
@@ -349,12 +451,13 @@ def tiled_apply(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, *, 
             o = fn(xp[..., y0:y0 + th, x0:x0 + tw])
             if o.shape[-2:] != (th, tw): raise ValueError(f"fn changed the tile size {(th, tw)} -> {tuple(o.shape[-2:])}")
             if out is None:
-                out = torch.zeros(*o.shape[:-2], H, W, dtype=torch.float64, device=o.device)
-                norm = torch.zeros(H, W, dtype=torch.float64, device=o.device)
+                # float32 accumulators, divided in place: a 6000x4000 frame needs 2 x 288 MB, not 4 x 576 MB
+                out = torch.zeros(*o.shape[:-2], H, W, dtype=torch.float32, device=o.device)
+                norm = torch.zeros(H, W, dtype=torch.float32, device=o.device)
             wy = _ramp(th, i > 0, i < len(ys) - 1, overlap, o.device)
             wx = _ramp(tw, j > 0, j < len(xs) - 1, overlap, o.device)
-            w2 = wy[:, None] * wx[None, :]
-            out[..., y0:y0 + th, x0:x0 + tw] += o.double() * w2
+            w2 = (wy[:, None] * wx[None, :]).float()
+            out[..., y0:y0 + th, x0:x0 + tw] += o.float() * w2
             norm[y0:y0 + th, x0:x0 + tw] += w2
     if (norm <= 0).any(): raise ValueError(f"overlap={overlap} leaves pixels uncovered; use a larger tile or overlap")
-    return unpad((out / norm).to(o.dtype), size)
+    return unpad(out.div_(norm).to(o.dtype), size)

@@ -263,6 +263,8 @@ def _hog_people(img_u8: np.ndarray, *, win_stride: int, scale: float, hit_thresh
     "HOG people detections on one uint8 image -> (n, 4) xyxy boxes in the image's pixels, (n,) scores."
     hog = hog or _default_hog()
     h, w = img_u8.shape[:2]
+    # HOG's window is 64x128: OpenCV crashes (segfault) on smaller images, so upscale those to hold one window
+    upscale = max(upscale, 64 / w, 128 / h)
     im = img_u8 if upscale == 1 else cv2.resize(img_u8, (round(w * upscale), round(h * upscale)), interpolation=cv2.INTER_LINEAR)
     rects, weights = hog.detectMultiScale(im, hitThreshold=hit_threshold, winStride=(win_stride, win_stride),
                                           padding=(8, 8), scale=scale)

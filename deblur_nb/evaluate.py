@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -16,12 +19,15 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor, nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 
-from .core import autocast, iter_video, pad_to_multiple, tiled_apply, unpad, video_fps, write_video
+from .core import autocast, iter_video, pad_to_multiple, tiled_apply, unpad, video_fps, video_info, write_video
 
 # %% auto #0
-__all__ = ['BORDERS', 'SSIM_MODES', 'AVERAGES', 'TABLE_FORMATS', 'model_output', 'model_device', 'restore', 'window_indices',
-           'synchronize', 'Timer', 'deblur_frames', 'deblur_image', 'iter_deblur', 'deblur_video', 'Metric',
+__all__ = ['DEFAULT_MEMORY_BUDGET', 'BORDERS', 'SSIM_MODES', 'AVERAGES', 'TABLE_FORMATS', 'model_output', 'model_device',
+           'restore', 'activation_bytes', 'memory_budget_bytes', 'auto_tile', 'window_indices', 'synchronize', 'Timer',
+           'prepared', 'deblur_frames', 'deblur_image', 'iter_deblur', 'prefetch', 'deblur_video', 'Metric',
            'standard_metrics', 'score_frames', 'evaluate_sequences', 'evaluate_dataset', 'summarize', 'table_markdown',
            'write_table']
 
@@ -38,11 +44,12 @@ def model_device(model: nn.Module) -> torch.device:
     for t in (*model.parameters(), *model.buffers()): return t.device
     return torch.device("cpu")
 
-def restore(model: nn.Module, x: Tensor, *, tile: int | None = None, overlap: int = 32,
-            precision: str = "fp32") -> Tensor:
+def restore(model: nn.Module, x: Tensor, *, tile: int | str | None = "auto", overlap: int = 32,
+            precision: str = "fp32", memory_budget: float | None = None) -> Tensor:
     """Run `model` on whole frames: x (B, 3, H, W) for image models or (B, T, 3, H, W) for video models, on the
-    model's device. Pads to `model.size_multiple` (tiles of `tile` pixels overlapping by `overlap` when a side
-    exceeds `tile`) and returns the (B, 3, H, W) float32 output cropped to H, W."""
+    model's device. Pads to `model.size_multiple` and returns the (B, 3, H, W) float32 output cropped to H, W.
+    `tile`: 'auto' (default) tiles only when the forward pass would need more than `memory_budget` bytes of
+    activations (`auto_tile`); an int tiles frames with a side above it; None never tiles. Tiles overlap by `overlap`."""
     t = getattr(model, "num_frames", 1)
     if t == 1 and x.ndim == 5 and x.shape[1] == 1: x = x[:, 0]  # a one-frame window is an image
     want = 4 if t == 1 else 5
@@ -51,6 +58,9 @@ def restore(model: nn.Module, x: Tensor, *, tile: int | None = None, overlap: in
                          + ("(B, 3, H, W)" if t == 1 else f"(B, {t}, 3, H, W)"))
     m = int(getattr(model, "size_multiple", 1))
     dev = x.device
+    if tile == "auto": tile = auto_tile(model, x.shape, overlap=overlap, precision=precision, memory_budget=memory_budget)
+    elif tile is not None and (not isinstance(tile, int) or tile < 1):
+        raise ValueError(f"tile must be 'auto', None or a positive int, got {tile!r}")
     def fn(z):
         with autocast(dev, precision): return model_output(model(z)).float()
     with torch.no_grad():
@@ -60,6 +70,82 @@ def restore(model: nn.Module, x: Tensor, *, tile: int | None = None, overlap: in
             return unpad(fn(z), size)
         tile = max(m, tile - tile % m)  # tiles must be multiples of the model's size multiple
         return tiled_apply(fn, x, tile=tile, overlap=min(overlap, tile - 1), multiple=m)
+
+# %% ../nbs/21_evaluate.ipynb #f3c0f1c6
+DEFAULT_MEMORY_BUDGET = 2 ** 30  # bytes of activations one forward pass may hold before `restore` tiles
+
+class _PeakBytes(TorchDispatchMode):
+    "Track the bytes of tensor storages created by aten ops and alive at once (`peak`), on any device."
+    def __init__(self):
+        super().__init__()
+        self.refs, self.size, self.now, self.peak = {}, {}, 0, 0
+    def _release(self, key):
+        self.refs[key] -= 1
+        if self.refs[key] == 0:
+            self.now -= self.size.pop(key); del self.refs[key]
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in tree_leaves(out):
+            if not isinstance(t, Tensor): continue
+            st = t.untyped_storage(); key = (st.device.type, st.data_ptr())
+            if key[1] == 0: continue
+            if key not in self.refs:
+                self.refs[key], self.size[key] = 0, st.nbytes()
+                self.now += st.nbytes(); self.peak = max(self.peak, self.now)
+            self.refs[key] += 1
+            weakref.finalize(t, self._release, key)
+        return out
+
+_PROBES: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
+
+def activation_bytes(model: nn.Module, *, precision: str = "fp32") -> tuple[float, float]:
+    """(a, b) such that one forward pass of `model` on a one-sample input of P pixels holds at most about
+    a * P + b * P**2 bytes of activations, measured on two probe sizes (cached per model, device and precision)."""
+    dev = model_device(model)
+    key = (str(dev), precision)
+    cache = _PROBES.setdefault(model, {})
+    if key in cache: return cache[key]
+    m, t = int(getattr(model, "size_multiple", 1)), getattr(model, "num_frames", 1)
+    s = m * -(-64 // m)  # a probe side of at least 64 pixels, a multiple of the size multiple
+    peaks = []
+    was_training = model.training
+    model.eval()
+    try:
+        for side in (s, 2 * s):
+            x = torch.rand((1, 3, side, side) if t == 1 else (1, t, 3, side, side), device=dev)
+            with torch.no_grad(), _PeakBytes() as probe, autocast(dev, precision): model_output(model(x))
+            peaks.append((side * side, probe.peak))
+    finally: model.train(was_training)
+    (p1, y1), (p2, y2) = peaks
+    b = max(0.0, (y2 / p2 - y1 / p1) / (p2 - p1))  # per-pixel cost growing with the frame: attention-like
+    a = max(y1 / p1 - b * p1, y2 / p2 - b * p2)
+    cache[key] = (a, b)
+    return a, b
+
+def memory_budget_bytes(memory_budget: float | None = None) -> float:
+    "`memory_budget` in bytes, or the environment's DEBLUR_NB_MEMORY_GB (GiB), or `DEFAULT_MEMORY_BUDGET`."
+    if memory_budget is None:
+        env = os.environ.get("DEBLUR_NB_MEMORY_GB")
+        try: memory_budget = float(env) * 2 ** 30 if env else DEFAULT_MEMORY_BUDGET
+        except ValueError: raise ValueError(f"DEBLUR_NB_MEMORY_GB must be a number of GiB, got {env!r}") from None
+    if not memory_budget > 0: raise ValueError(f"memory_budget must be positive, got {memory_budget}")
+    return float(memory_budget)
+
+def auto_tile(model: nn.Module, shape, *, overlap: int = 32, precision: str = "fp32",
+              memory_budget: float | None = None) -> int | None:
+    """The tile side `restore` uses for an input of `shape` ((B, 3, H, W) or (B, T, 3, H, W)): None when the whole
+    frame fits `memory_budget`, else the largest multiple of `model.size_multiple` whose forward pass fits
+    (at least 2 * `overlap` + size multiple, so that tiles advance)."""
+    budget = memory_budget_bytes(memory_budget)
+    a, b = activation_bytes(model, precision=precision)
+    m = int(getattr(model, "size_multiple", 1))
+    B, (h, w) = shape[0], shape[-2:]
+    P = (m * -(-h // m)) * (m * -(-w // m))
+    if B * (a * P + b * P * P) <= budget: return None
+    per = budget / B  # largest pixel count p with a p + b p^2 <= per
+    p = per / a if b == 0 else (-a + (a * a + 4 * b * per) ** 0.5) / (2 * b)
+    side = int(p ** 0.5) // m * m
+    return max(side, 2 * overlap + m, m)
 
 # %% ../nbs/21_evaluate.ipynb #39b4301d
 BORDERS = ("replicate", "reflect")
@@ -115,12 +201,24 @@ def _as_frames(frames) -> tuple[Tensor, bool]:
     if a.dtype == np.uint8: raise ValueError("frames must be float in [0, 1], got uint8 (use deblur_nb.core.read_image/read_video)")
     return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).permute(0, 3, 1, 2), True
 
-def deblur_frames(model: nn.Module, frames, *, batch_size: int = 4, border: str = "replicate", tile: int | None = None,
-                  overlap: int = 32, precision: str = "fp32", timer: Timer | None = None, progress: bool = False):
+def prepared(model: nn.Module, prepare: Callable[[nn.Module], nn.Module] | None = None) -> nn.Module:
+    """The network inference runs: `prepare(model)` when a model-preparation function is given (e.g. one that fuses
+    layers or changes the memory format), else `model`. The one place `deblur_frames` and `iter_deblur` (hence
+    `deblur_image` and `deblur_video`) apply it."""
+    if prepare is None: return model
+    out = prepare(model)
+    if not isinstance(out, nn.Module): raise TypeError(f"prepare must return an nn.Module, got {type(out).__name__}")
+    return out
+
+def deblur_frames(model: nn.Module, frames, *, batch_size: int = 4, border: str = "replicate", tile: int | str | None = "auto",
+                  overlap: int = 32, precision: str = "fp32", timer: Timer | None = None, progress: bool = False,
+                  memory_budget: float | None = None, prepare: Callable | None = None):
     """Restore every frame of `frames` ((T, H, W, 3) array or (T, 3, H, W) tensor, float in [0, 1]) with `model`,
-    using temporal windows of `model.num_frames` (borders: `border`). Returns the same layout, clipped to [0, 1]."""
+    using temporal windows of `model.num_frames` (borders: `border`). Returns the same layout, clipped to [0, 1].
+    Frames whose forward pass needs more than `memory_budget` are tiled (`restore`); `prepare`: see `prepared`."""
     x, was_numpy = _as_frames(frames)
     if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    model = prepared(model, prepare)
     t = getattr(model, "num_frames", 1)
     idx = torch.from_numpy(window_indices(len(x), t, border=border))
     dev = model_device(model)
@@ -138,7 +236,7 @@ def deblur_frames(model: nn.Module, frames, *, batch_size: int = 4, border: str 
             batch = x[win[:, 0]] if t == 1 else x[win]  # (b, 3, H, W) or (b, T, 3, H, W)
             batch = batch.to(dev, non_blocking=True)
             with timer.measure(len(win)):
-                y = restore(model, batch, tile=tile, overlap=overlap, precision=precision)
+                y = restore(model, batch, tile=tile, overlap=overlap, precision=precision, memory_budget=memory_budget)
             outs.append(y.clamp_(0, 1).cpu())
     finally: model.train(was_training)
     y = torch.cat(outs)
@@ -155,10 +253,12 @@ def deblur_image(model: nn.Module, img, **kwargs):
     return deblur_frames(model, a[None], **kwargs)[0]
 
 def iter_deblur(model: nn.Module, frames: Iterable[np.ndarray], *, batch_size: int = 4, border: str = "replicate",
-                tile: int | None = None, overlap: int = 32, precision: str = "fp32", timer: Timer | None = None):
+                tile: int | str | None = "auto", overlap: int = 32, precision: str = "fp32", timer: Timer | None = None,
+                memory_budget: float | None = None, prepare: Callable | None = None):
     """Stream version of `deblur_frames` for long videos: consume (H, W, 3) float frames one by one and yield the
     restored frames in order, holding only about `batch_size + 2 * num_frames` frames in memory. Same results."""
     if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    model = prepared(model, prepare)
     t = getattr(model, "num_frames", 1)
     c, r = t // 2, t - 1 - t // 2  # frames needed before / after the centre
     dev = model_device(model)
@@ -184,22 +284,63 @@ def iter_deblur(model: nn.Module, frames: Iterable[np.ndarray], *, batch_size: i
             batch = torch.stack([torch.stack([buf[k] for k in w]) for w in win])  # (b, T, 3, H, W)
             batch = (batch[:, 0] if t == 1 else batch).to(dev, non_blocking=True)
             with timer.measure(len(win)):
-                y = restore(model, batch, tile=tile, overlap=overlap, precision=precision)
+                y = restore(model, batch, tile=tile, overlap=overlap, precision=precision, memory_budget=memory_budget)
             for out in y.clamp_(0, 1).cpu().permute(0, 2, 3, 1).numpy(): yield out
             i = hi
             for k in [k for k in buf if k < i - t]: del buf[k]
     finally: model.train(was_training)
 
-def deblur_video(model: nn.Module, src, dst, *, overwrite: bool = False, max_frames: int | None = None, **kwargs) -> Timer:
-    """Deblur video file `src` into `dst` (mp4/avi/...) with the same fps and frame count, streaming frame by frame;
-    returns the `Timer`. An existing `dst` is kept unless `overwrite`. Keyword arguments as `deblur_frames`."""
+# %% ../nbs/21_evaluate.ipynb #cbfa9173
+def prefetch(iterable: Iterable, size: int = 8, name: str = "prefetch"):
+    """Iterate `iterable` in a background thread, up to `size` items ahead of the consumer. An exception in the
+    thread is raised in the consumer; closing the generator (or an error in the consumer) stops the thread."""
+    if size < 1: raise ValueError(f"size must be >= 1, got {size}")
+    q, stop, end = queue.Queue(size), threading.Event(), object()
+    def put(item) -> bool:
+        while not stop.is_set():
+            try: q.put(item, timeout=0.05); return True
+            except queue.Full: pass
+        return False
+    def work():
+        it = iter(iterable)
+        try:
+            for item in it:
+                if not put((True, item)): return
+            put((True, end))
+        except BaseException as e: put((False, e))
+        finally:
+            if hasattr(it, "close"): it.close()
+    th = threading.Thread(target=work, name=name, daemon=True)
+    th.start()
+    try:
+        while True:
+            ok, item = q.get()
+            if not ok: raise item
+            if item is end: return
+            yield item
+    finally:
+        stop.set()
+        th.join(timeout=10)
+
+def deblur_video(model: nn.Module, src, dst, *, overwrite: bool = False, max_frames: int | None = None,
+                 progress: bool = False, audio: bool = True, queue_size: int = 8, **kwargs) -> Timer:
+    """Deblur video file `src` into `dst` (mp4/mov/mkv: H.264; avi: MJPEG) with the same fps and frame count, and
+    the source's audio (`audio=True`); decoding, inference and encoding run concurrently. Returns the `Timer` of the
+    network. An existing `dst` is kept unless `overwrite`. Keyword arguments as `deblur_frames`."""
     src, dst = Path(src), Path(dst)
     if dst.exists() and not overwrite: raise FileExistsError(f"{dst} exists; pass overwrite=True to replace it")
     if src.exists() and dst.exists() and src.resolve() == dst.resolve(): raise ValueError(f"output {dst} is the input video")
-    fps = video_fps(src)
+    info = video_info(src)
     timer = kwargs.pop("timer", None) or Timer(model_device(model))
-    n = write_video(dst, iter_deblur(model, iter_video(src, max_frames=max_frames), timer=timer, **kwargs), fps,
-                    overwrite=overwrite)
+    frames = prefetch(iter_video(src, max_frames=max_frames), queue_size, "decode")
+    restored = prefetch(iter_deblur(model, frames, timer=timer, **kwargs), queue_size, "deblur")
+    total = min(info.frames, max_frames) if info.frames and max_frames else (info.frames or max_frames)
+    if progress:
+        from tqdm.auto import tqdm
+        restored = tqdm(restored, total=total, desc=f"deblur {src.name}", unit="frame", dynamic_ncols=True)
+    try: n = write_video(dst, restored, info.fps, audio_from=src if audio else None, overwrite=overwrite)
+    finally:
+        if progress: restored.close()
     if n != timer.frames: raise RuntimeError(f"{dst}: wrote {n} frames but restored {timer.frames}")
     return timer
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.resources
 import json
 import os
 import tempfile
@@ -19,8 +20,9 @@ from safetensors.torch import save_model as _st_save_model
 from torch import nn
 
 # %% auto #0
-__all__ = ['MODELS', 'PRESETS', 'META_MODEL', 'META_CONFIG', 'META_VERSION', 'model_classes', 'available_models',
-           'config_to_dict', 'config_from_dict', 'resolve_config', 'build_model', 'model_config', 'save_weights',
+__all__ = ['MODELS', 'PRESETS', 'DEFAULT_MODELS', 'META_MODEL', 'META_CONFIG', 'META_VERSION', 'model_classes',
+           'available_models', 'config_to_dict', 'config_from_dict', 'resolve_config', 'build_model', 'weights_dir',
+           'shipped_weights', 'model_card', 'resolve_weights', 'default_weights', 'model_config', 'save_weights',
            'read_metadata', 'load_model']
 
 # %% ../nbs/19_zoo.ipynb #0d675c87
@@ -112,6 +114,47 @@ def build_model(name: str, config="tiny", **overrides) -> nn.Module:
     net_cls, _ = model_classes(name)
     return net_cls(resolve_config(name, config, **overrides))
 
+# %% ../nbs/19_zoo.ipynb #97ea9d26
+DEFAULT_MODELS = {"image": ("hide", "david", "promotion", "edvr"), "video": ("david", "promotion", "edvr", "hide")}
+
+def weights_dir() -> Path:
+    "The package data folder of shipped weights, `deblur_nb/weights/`."
+    return Path(str(importlib.resources.files("deblur_nb"))) / "weights"
+
+def shipped_weights() -> dict[str, Path]:
+    "Shipped name -> safetensors file in `weights_dir()` (empty when no weights are shipped)."
+    d = weights_dir()
+    return {p.stem: p for p in sorted(d.glob("*.safetensors"))} if d.is_dir() else {}
+
+def model_card(name: str) -> dict:
+    "The machine-readable model card (`<name>.json`) of shipped weights `name`."
+    p = weights_dir() / f"{name}.json"
+    if not p.is_file(): raise FileNotFoundError(f"no model card for shipped weights {name!r} ({p} does not exist)")
+    return json.loads(p.read_text())
+
+def resolve_weights(spec) -> Path:
+    "The safetensors file `spec` names: an existing file, or the name of a shipped model (`shipped_weights`)."
+    p = Path(spec)
+    if p.is_dir():
+        hint = f"; did you mean {p / 'model.safetensors'}?" if (p / "model.safetensors").is_file() else ""
+        raise ValueError(f"weights {p} is a folder, not a safetensors file{hint}")
+    if p.exists(): return p
+    if isinstance(spec, str) and spec == p.name and p.suffix == "":  # a bare name: a shipped model
+        shipped = shipped_weights()
+        if spec in shipped: return shipped[spec]
+        raise FileNotFoundError(f"no shipped weights named {spec!r} in {weights_dir()} (shipped: "
+                                f"{', '.join(shipped) or 'none yet; scripts/ship_weights.py adds them'}), and no file {spec!r}")
+    raise FileNotFoundError(f"weights file {p} does not exist")
+
+def default_weights(kind: str) -> tuple[str, Path]:
+    "(name, file) of the shipped model used for `kind` ('image' or 'video') when none is given."
+    if kind not in DEFAULT_MODELS: raise ValueError(f"kind must be one of {list(DEFAULT_MODELS)}, got {kind!r}")
+    shipped = shipped_weights()
+    for name in DEFAULT_MODELS[kind]:
+        if name in shipped: return name, shipped[name]
+    raise FileNotFoundError(f"no shipped weights in {weights_dir()} for {kind}s (looked for {', '.join(DEFAULT_MODELS[kind])}); "
+                            "pass a weights file (--weights), or train one with `deblur-nb train`")
+
 # %% ../nbs/19_zoo.ipynb #6e11e482
 META_MODEL, META_CONFIG, META_VERSION = "deblur_nb.model", "deblur_nb.config", "deblur_nb.version"
 
@@ -156,8 +199,7 @@ def save_weights(model: nn.Module, path, *, name: str, config=None, overwrite: b
 
 def read_metadata(path) -> dict:
     "The deblur_nb metadata of safetensors file `path`: {'model', 'config' (dict or None), 'version'}."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"weights file {path} does not exist")
+    path = resolve_weights(path)
     try:
         with safe_open(str(path), framework="pt") as f: meta = f.metadata() or {}
     except (SafetensorError, OSError, ValueError) as e:
@@ -168,9 +210,10 @@ def read_metadata(path) -> dict:
     return {"model": meta.get(META_MODEL), "config": cfg, "version": meta.get(META_VERSION)}
 
 def load_model(path, *, name: str | None = None, config=None, device="cpu", strict: bool = True) -> nn.Module:
-    """Rebuild the network stored in safetensors file `path` and load its weights (eval mode, on `device`).
-    `name` (optional) must match the file's model name; `name`/`config` are needed only for files without metadata."""
-    path = Path(path)
+    """Rebuild the network stored in safetensors file `path` (or shipped weights: `load_model("promotion")`) and load
+    its weights (eval mode, on `device`). `name` (optional) must match the file's model name; `name`/`config` are
+    needed only for files without metadata."""
+    path = resolve_weights(path)
     meta = read_metadata(path)
     if name is not None: _check_name(name)
     if meta["model"] is not None and name is not None and meta["model"] != name:

