@@ -12,6 +12,8 @@ median), with torch limited to `--threads` threads, so that load from other proc
   optimised in bf16. Steps/s is the median step time; the data-load time per step (the time between two steps, spent
   fetching and moving the batch) is printed separately; the fp32 losses of the first steps of both forms are compared
   (same seed, same batches: they must agree to float rounding).
+- **bf16** is timed everywhere only on CPUs with native bf16 (AVX-512 BF16 / AMX) or with `--force-bf16`; elsewhere
+  (e.g. AVX2, where it is emulated and many times slower) once per tiny-config model, so the run stays short.
 - **metrics**: `benchmarks/metrics.py` (720p pairs, PSNR/SSIM vs scikit-image on the same float32 arrays).
 
     python benchmarks/bench.py                       # everything, ~10 minutes on a 2-core machine
@@ -67,7 +69,8 @@ def _median_ratio(ta: list, tb: list) -> float:
 
 
 # -- inference -----------------------------------------------------------------------------------------------------
-def bench_inference(cases, *, size: int, reps: int, precisions) -> list[dict]:
+def bench_inference(cases, *, size: int, reps: int, precisions, slow: tuple = ()) -> list[dict]:
+    "`slow` precisions (no native support on this CPU) are timed once per case instead of `reps` times."
     import torch
     from deblur_nb.evaluate import model_output
     from deblur_nb.inference import prepare_inference
@@ -80,17 +83,19 @@ def bench_inference(cases, *, size: int, reps: int, precisions) -> list[dict]:
         x = torch.rand((1, 3, size, size) if t == 1 else (1, t, 3, size, size), generator=torch.Generator().manual_seed(0))
         plain = plain_form(model)
         forms = {"plain": lambda: model_output(plain(x))}
-        prepared = {p: prepare_inference(model, precision=p) for p in precisions}
+        precs = [p for p in precisions if cfg == "tiny" or p not in slow]   # paper configs: native precisions only
+        prepared = {p: prepare_inference(model, precision=p) for p in precs}
         for p, pm in prepared.items(): forms[p] = (lambda pm: lambda: model_output(pm(x)))(pm)
         with torch.no_grad():
             outs = {k: f() for k, f in forms.items()}   # warm-up, and the outputs compared
             times = {k: [] for k in forms}
-            for _ in range(reps):
+            for r in range(reps):
                 for k, f in forms.items():
+                    if r and k in slow: continue
                     t0 = time.perf_counter(); f(); times[k].append(time.perf_counter() - t0)
         row = {"model": name, "config": cfg, "input": list(x.shape), "reps": reps,
                "plain_ms": 1e3 * statistics.median(times["plain"])}
-        for p in precisions:
+        for p in precs:
             row[f"{p}_ms"] = 1e3 * statistics.median(times[p])
             row[f"{p}_speedup"] = _median_ratio(times["plain"], times[p])
             row[f"{p}_max_abs_diff"] = float((outs[p] - outs["plain"]).abs().max())
@@ -98,7 +103,7 @@ def bench_inference(cases, *, size: int, reps: int, precisions) -> list[dict]:
         rows.append(row)
         print(f"  {name:10s} {cfg:6s} {'x'.join(map(str, x.shape)):>16s} plain {row['plain_ms']:8.1f} ms | "
               + " | ".join(f"{p} {row[f'{p}_ms']:8.1f} ms  x{row[f'{p}_speedup']:.2f} (max diff {row[f'{p}_max_abs_diff']:.1e})"
-                           for p in precisions) + f" | {row['memory_format']}", flush=True)
+                           for p in precs) + f" | {row['memory_format']}", flush=True)
     return rows
 
 
@@ -220,6 +225,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=2, help="interleaved training rounds (default 2)")
     ap.add_argument("--precisions", nargs="*", default=["fp32", "bf16"], help="optimised forms (default fp32 bf16)")
     ap.add_argument("--memory-format", default="auto", help="optimised training's Learner memory_format (default auto)")
+    ap.add_argument("--force-bf16", action="store_true", help="time bf16 everywhere even without native bf16")
     ap.add_argument("--metric-frames", type=int, default=4)
     ap.add_argument("--json", default=None, help="also write the results to this JSON file")
     a = ap.parse_args(argv)
@@ -233,16 +239,22 @@ def main(argv=None) -> int:
     print(f"deblur_nb bench | {info['cpu']} ({', '.join(info['isa'])}; torch sees {info['torch_cpu_capability']}), "
           f"{info['cpus']} CPUs, torch {info['torch']} with {a.threads} thread(s) | commit {info['commit']} | {info['date_utc']} UTC")
     out = {"machine": info, "args": vars(a)}
+    native_bf16 = any(f in info["isa"] for f in ("avx512_bf16", "amx_bf16"))
+    slow = () if native_bf16 or a.force_bf16 else ("bf16",)
+    if slow:
+        print("note: this CPU has no native bf16 (AVX-512 BF16 / AMX): bf16 is timed once per tiny-config model only; "
+              "paper-config inference and training run fp32 only (pass --force-bf16 to time them all)")
     t_all = time.time()
     if "inference" in a.only:
         cases = [(n, "tiny") for n in (a.models or available_models())] + [(n, "paper") for n in a.paper]
         print(f"\n== inference: one window 1 x T x 3 x {a.size} x {a.size} per call, median of {a.reps} interleaved "
               f"runs; speed-up = plain / prepared")
-        out["inference"] = bench_inference(cases, size=a.size, reps=a.reps, precisions=a.precisions)
+        out["inference"] = bench_inference(cases, size=a.size, reps=a.reps, precisions=a.precisions, slow=slow)
     if "train" in a.only:
         print(f"\n== training: Learner at each recipe's '{a.preset}' preset, {a.rounds} interleaved rounds of {a.steps} "
               f"steps per form (2 warm-up steps per round not timed); speed-up = plain / optimised step time")
-        out["training"] = bench_training(a.train, preset=a.preset, steps=a.steps, rounds=a.rounds, precisions=a.precisions,
+        out["training"] = bench_training(a.train, preset=a.preset, steps=a.steps, rounds=a.rounds,
+                                         precisions=[p for p in a.precisions if p not in slow],
                                          memory_format=a.memory_format)
     if "metrics" in a.only:
         print(f"\n== metrics: benchmarks/metrics.py --frames {a.metric_frames} --repeats 3")
