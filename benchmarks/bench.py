@@ -48,7 +48,9 @@ def machine(threads: int) -> dict:
         flags = next(l for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("flags")).split()
         isa = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags]
     except (OSError, StopIteration): isa = []
-    try: commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    try:
+        git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD") + ("+uncommitted changes" if git("status", "--porcelain", "--untracked-files=no") else "")
     except OSError: commit = "?"
     return {"cpu": cpu, "isa": isa, "cpus": os.cpu_count(), "torch_threads": threads, "torch": torch.__version__,
             "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(), "python": platform.python_version(),

@@ -389,8 +389,9 @@ def _distributed_loader(dl: DataLoader, rank: int, world: int, seed: int) -> Dat
 
 # %% ../nbs/20_learner.ipynb #4e1b81ae
 # Network classes whose training step measured faster with channels-last (NHWC) weights on a 2-core AVX2 CPU
-# (benchmarks/bench.py --memory-format channels_last, cpu presets, one thread: HIDE 1.49x; DAVID 0.92x and face
-# 0.93x slower; EDVR/PRO-MOTION within noise); the others train in the default NCHW layout.
+# (benchmarks/bench.py --memory-format channels_last, cpu presets, one thread; benchmarks/results/train_channels_last*:
+# HIDE 1.49x and 1.05x, DAVID 0.92x, face 0.93x and 1.06x, EDVR as fast either way): a small, noisy gain for HIDE
+# only. The others train in the default NCHW layout.
 TRAIN_CHANNELS_LAST: set[str] = {"HIDENet"}
 MEMORY_FORMATS = ("auto", "channels_last", "contiguous")
 
