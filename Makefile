@@ -15,7 +15,7 @@ export OMP_NUM_THREADS ?= 2
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: install test test-nbs test-py test-reproduce check-sync reproduce bench clean-venv
+.PHONY: install test test-nbs test-py test-reproduce check-sync reproduce bench bench-all clean-venv
 
 install: $(STAMP)
 
@@ -59,8 +59,15 @@ test-reproduce: install
 	@out=$$(mktemp -d); $(BIN)/python scripts/reproduce.py --preset smoke --out-root $$out; \
 	rc=$$?; rm -rf $$out; exit $$rc
 
+# optimised/plain ratios of inference and training per model (fp32, bf16) and PSNR/SSIM vs scikit-image, in one run
+# (~10 min on 2 cores); the output is kept in benchmarks/results/ (README "Performance")
 bench: install
-	for f in benchmarks/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@mkdir -p benchmarks/results
+	set -o pipefail; $(BIN)/python benchmarks/bench.py --json benchmarks/results/bench_cpu.json | tee benchmarks/results/bench_cpu.txt
+
+# the other benchmark scripts too (benchmarks/gpu_check.py needs CUDA, or --dry-run: run it by hand)
+bench-all: bench
+	for f in benchmarks/*.py; do case $$f in */bench.py|*/gpu_check.py) continue;; esac; echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean-venv:
 	rm -rf $(VENV)

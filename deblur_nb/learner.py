@@ -38,10 +38,10 @@ from .metrics import psnr, ssim
 from .zoo import META_CONFIG, META_MODEL, META_VERSION
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'OPTIMIZERS', 'Phase', 'set_trainable', 'make_optimizer', 'make_scheduler', 'CheckpointError',
-           'save_safetensors', 'load_safetensors', 'get_rng_state', 'set_rng_state', 'DataStream', 'Callback',
-           'ProgressBar', 'CSVLogger', 'plot_curves', 'latest_checkpoint', 'Learner', 'dataset_sources',
-           'check_no_leakage', 'Recipe']
+__all__ = ['SCHEDULES', 'OPTIMIZERS', 'TRAIN_CHANNELS_LAST', 'MEMORY_FORMATS', 'Phase', 'set_trainable', 'make_optimizer',
+           'make_scheduler', 'CheckpointError', 'save_safetensors', 'load_safetensors', 'get_rng_state',
+           'set_rng_state', 'DataStream', 'Callback', 'ProgressBar', 'CSVLogger', 'plot_curves', 'latest_checkpoint',
+           'set_memory_format', 'Learner', 'dataset_sources', 'check_no_leakage', 'Recipe']
 
 # %% ../nbs/20_learner.ipynb #26a6e36e
 SCHEDULES = ("constant", "step", "multistep", "exponential", "cosine", "cosine_restarts")
@@ -389,6 +389,22 @@ def _distributed_loader(dl: DataLoader, rank: int, world: int, seed: int) -> Dat
                       generator=dl.generator, prefetch_factor=dl.prefetch_factor if dl.num_workers else None)
 
 # %% ../nbs/20_learner.ipynb #4e1b81ae
+# Network classes whose training step measured faster with channels-last (NHWC) weights on a 2-core AVX2 CPU
+# (benchmarks/bench.py --memory-format channels_last, cpu presets, one thread; benchmarks/results/train_channels_last*:
+# HIDE 1.49x and 1.05x, DAVID 0.92x, face 0.93x and 1.06x, EDVR as fast either way): a small, noisy gain for HIDE
+# only. The others train in the default NCHW layout.
+TRAIN_CHANNELS_LAST: set[str] = {"HIDENet"}
+MEMORY_FORMATS = ("auto", "channels_last", "contiguous")
+
+def set_memory_format(model: nn.Module, memory_format: str) -> nn.Module:
+    """Lay out every 4-D weight of `model` as 'channels_last' (NHWC; convolutions then run and return NHWC) or
+    'contiguous' (NCHW), in place; other tensors (Conv3d, Linear, biases) are left as they are. Returns `model`."""
+    fmt = {"channels_last": torch.channels_last, "contiguous": torch.contiguous_format}[memory_format]
+    with torch.no_grad():
+        for t in (*model.parameters(), *model.buffers()):
+            if t.dim() == 4 and not t.is_contiguous(memory_format=fmt): t.data = t.data.contiguous(memory_format=fmt)
+    return model
+
 class Learner:
     "One training loop: phases, weighted losses, AMP, EMA, validation, checkpoints with exact resume, DDP."
     def __init__(self, model: nn.Module, train_dl: DataLoader | Mapping[str, DataLoader], *,
@@ -399,7 +415,7 @@ class Learner:
                  device: str | torch.device = "auto", seed: int = 0, metrics: Mapping[str, Callable] | None = None,
                  ckpt_every: int | None = None, keep_checkpoints: int = 2, log_every: int = 1,
                  progress: bool = True, deterministic: bool = False, ddp_kwargs: dict | None = None,
-                 weights_metadata: Mapping[str, str] | None = None):
+                 weights_metadata: Mapping[str, str] | None = None, memory_format: str = "auto"):
         if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
         self.phases = list(phases)
         if not self.phases or not all(isinstance(p, Phase) for p in self.phases):
@@ -453,6 +469,13 @@ class Learner:
         else: self.device = get_device(device)
         self.amp_dtype = resolve_precision(self.device, precision)
         self.model.to(self.device)
+        if memory_format not in MEMORY_FORMATS:
+            raise ValueError(f"memory_format must be one of {MEMORY_FORMATS}, got {memory_format!r}")
+        if memory_format == "auto":   # what measured faster (benchmarks/bench.py); cuDNN's mixed precision wants NHWC
+            cl = type(model).__name__ in TRAIN_CHANNELS_LAST or (self.device.type == "cuda" and self.amp_dtype is not None)
+            memory_format = "channels_last" if cl else "contiguous"
+        self.memory_format = memory_format
+        set_memory_format(self.model, memory_format)
 
     # -- set-up -------------------------------------------------------------------------------------------------
     @property

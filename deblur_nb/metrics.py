@@ -97,18 +97,38 @@ def rgb_to_y(x: Tensor,  # (B, 3, H, W) RGB in [0, data_range]
     r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
     return _Y_COEFFS[0] * r + _Y_COEFFS[1] * g + _Y_COEFFS[2] * b + 16.0 / 255.0 * data_range
 
-def _prep(x: Tensor, crop_border: int, y_channel: bool, data_range: float, contiguous: bool = True) -> Tensor:
-    "crop, cast to float64 (one copy: channel planes made contiguous, or the input's layout kept), optionally to Y."
+def _prep(x: Tensor, crop_border: int, y_channel: bool, data_range: float, contiguous: bool = True,
+          dtype: torch.dtype = torch.float64) -> Tensor:
+    "crop, cast to float64 (one copy: channel planes made contiguous, or the input's layout kept), optionally to Y; then to `dtype`."
     if crop_border: x = x[..., crop_border:-crop_border, crop_border:-crop_border]
-    x = x.to(dtype=torch.float64, memory_format=torch.contiguous_format if contiguous else torch.preserve_format)
-    return rgb_to_y(x, data_range) if y_channel else x
+    x = x.to(dtype=torch.float64 if y_channel else dtype,
+             memory_format=torch.contiguous_format if contiguous else torch.preserve_format)
+    return rgb_to_y(x, data_range).to(dtype) if y_channel else x
 
 # %% ../nbs/01_metrics.ipynb #cfd652bc
+_CV2_NORM_DTYPES = (torch.float32, torch.float64, torch.uint8, torch.int8, torch.int16, torch.int32)
+
+def _sse_cv2(p: Tensor, t: Tensor, crop: int) -> float:
+    "Sum of squared differences of two (C, H, W) CPU tensors of one dtype (any strides), by `cv2.norm`, in float64."
+    if crop: p, t = p[:, crop:-crop, crop:-crop], t[:, crop:-crop, crop:-crop]
+    C = p.shape[0]
+    if C <= 4 and p.stride(0) == t.stride(0) == 1 and p.stride() == t.stride():   # HWC numpy memory: (H, W, C) views
+        a, b = p.permute(1, 2, 0).numpy(), t.permute(1, 2, 0).numpy()
+        return float(cv2.norm(a, b, cv2.NORM_L2SQR))
+    return float(sum(cv2.norm(np.ascontiguousarray(p[c].numpy()), np.ascontiguousarray(t[c].numpy()), cv2.NORM_L2SQR)
+                     for c in range(C)))
+
 @torch.no_grad()
 def psnr(pred, target, *, data_range: float = 1.0, crop_border: int = 0, y_channel: bool = False,
          reduction: str = "mean"):
     "PSNR in dB per image, `10 log10(data_range**2 / MSE)`, MSE over all channels in float64; mean over the batch or 'none'."
     is_np, p, t = _check_pair(pred, target, data_range, crop_border, y_channel, reduction)
+    if not y_channel and p.device.type == "cpu" and p.dtype == t.dtype and p.dtype in _CV2_NORM_DTYPES:
+        # OpenCV's fused difference-square-sum: one SIMD pass, each term widened to float64 before it is summed
+        sse = torch.tensor([_sse_cv2(p[b], t[b], crop_border) for b in range(p.shape[0])], dtype=torch.float64)
+        vals = 10.0 * torch.log10(float(data_range) ** 2 / (sse / p[0, :, crop_border:p.shape[-2] - crop_border,
+                                                                      crop_border:p.shape[-1] - crop_border].numel()))
+        return _finish(vals, is_np, reduction)
     # the layout does not matter for a sum of squares: keep the input's (no transposing copy of HWC arrays).
     # `_prep` may return the caller's own float64 data, so the difference is taken out of place.
     pp = _prep(p, crop_border, y_channel, data_range, contiguous=False)
@@ -165,18 +185,25 @@ def _moments_cv2(x: np.ndarray, y: np.ndarray, border: int, out: np.ndarray, tmp
     return out
 
 def _ssim_images_cv2(p: Tensor, t: Tensor, mode: str, c1: float, c2: float) -> Tensor:
-    "(B,) mean SSIM of p, t (B, C, H, W) float64 contiguous CPU tensors, with OpenCV."
+    """(B,) mean SSIM of p, t (B, C, H, W) contiguous CPU tensors, with OpenCV: the Gaussian moments in the inputs'
+    dtype (float64, or float32 in per-channel mode, twice as fast), the SSIM map and its mean in float64."""
     B, C, H, W = p.shape
     # one workspace for the whole batch: fresh multi-MB arrays per channel cost page faults on every call
-    mom = np.empty((4, C, H, W) if mode == "matlab" else (4, 1, H, W))
-    tmp, pbuf, m2 = np.empty((H, W)), np.empty((H, W)), np.empty((H, W))
+    dt = p.numpy().dtype
+    mom = np.empty((4, C, H, W) if mode == "matlab" else (4, 1, H, W), dtype=dt)
+    tmp = np.empty((H, W), dtype=dt)
+    h, w = (H, W) if mode == "matlab" else (H - 2 * _RAD, W - 2 * _RAD)
+    pbuf, m2, v64 = np.empty((h, w)), np.empty((h, w)), np.empty((4, h, w))
     vals = []
     for b in range(B):
         x, y = p[b].numpy(), t[b].numpy()
         if mode == "per_channel":
             # any border mode: the positions kept never see the padding; valid = crop the radius off every side
-            per_c = [_ssim_map_cv2(*_moments_cv2(x[c], y[c], cv2.BORDER_REFLECT, mom[:, 0], tmp), c1, c2, pbuf, m2)
-                     [_RAD:H - _RAD, _RAD:W - _RAD].mean() for c in range(C)]
+            per_c = []
+            for c in range(C):
+                v = _moments_cv2(x[c], y[c], cv2.BORDER_REFLECT, mom[:, 0], tmp)
+                np.copyto(v64, v[:, _RAD:H - _RAD, _RAD:W - _RAD])          # valid positions, widened to float64
+                per_c.append(_ssim_map_cv2(*v64, c1, c2, pbuf, m2).mean())
         else:
             for c in range(C): _moments_cv2(x[c], y[c], cv2.BORDER_REPLICATE, mom[:, c], tmp)
             mixed = np.matmul(matlab_channel_mix(C), mom.reshape(4, C, H * W)).reshape(4, C, H, W)  # channel axis
@@ -217,9 +244,12 @@ def ssim(pred, target, *, data_range: float = 1.0, crop_border: int = 0, y_chann
         raise ValueError(f"per-channel SSIM needs images of at least {_WIN}x{_WIN} after `crop_border`, got {H}x{W}")
     vals = []
     step = p.shape[0] if p.device.type != "cpu" else 4   # CPU: a few images at a time keeps memory flat
+    # float64 inputs: float64 throughout; other inputs on CPU: Gaussian moments in float32 (error ~1e-7, see tests)
+    dt = torch.float32 if (p.device.type == "cpu" and mode == "per_channel" and torch.float64 not in (p.dtype, t.dtype)) \
+         else torch.float64
     for i in range(0, p.shape[0], step):
-        pi = _prep(p[i:i + step], crop_border, y_channel, data_range)
-        ti = _prep(t[i:i + step], crop_border, y_channel, data_range)
+        pi = _prep(p[i:i + step], crop_border, y_channel, data_range, dtype=dt)
+        ti = _prep(t[i:i + step], crop_border, y_channel, data_range, dtype=dt)
         vals.append(_ssim_vals(pi, ti, float(data_range), mode))
     return _finish(torch.cat(vals), is_np, reduction)
 

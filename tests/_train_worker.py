@@ -60,6 +60,7 @@ def main():
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--hang-at", type=int)
     ap.add_argument("--ddp", action="store_true")
+    ap.add_argument("--memory-format", default="auto")
     a = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(1234 if a.resume else 0)  # a resumed run must not depend on the fresh model's init
@@ -69,7 +70,7 @@ def main():
                 loss_weights={"pixel": 1.0, "attention": 0.1}, phases=phases, out_dir=a.out_dir, device="cpu",
                 val_dl=DataLoader(Pairs(n=4, seed=1), batch_size=2), val_every=7, ckpt_every=5, grad_clip=1.0,
                 ema_decay=0.9, optimizer="adamw", opt_kwargs=dict(weight_decay=1e-4), progress=a.ddp, seed=7,
-                callbacks=[Hang(a.hang_at, a.out_dir / "reached")] if a.hang_at else [])
+                callbacks=[Hang(a.hang_at, a.out_dir / "reached")] if a.hang_at else [], memory_format=a.memory_format)
     if a.ddp and int(os.environ.get("RANK", "0")) == 0:
         a.out_dir.mkdir(parents=True, exist_ok=True)
         save_safetensors(L.model, a.out_dir / "init.safetensors")

@@ -33,9 +33,11 @@ def _same(a: Path, b: Path):
     for k in ta: assert torch.equal(ta[k], tb[k]), f"{k} differs between {a} and {b}"
 
 
-def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("fmt", ["auto", "channels_last"])   # the Learner's memory layouts: resume stays exact
+def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path, fmt):
     ref, cut = tmp_path / "ref", tmp_path / "cut"
-    p_ref, p_cut = _launch(ref), _launch(cut, "--hang-at", 13)   # checkpoints at 5, 6 (phase end), 10: killed after 10
+    mf = ("--memory-format", fmt)
+    p_ref, p_cut = _launch(ref, *mf), _launch(cut, "--hang-at", 13, *mf)   # checkpoints at 5, 6 (phase end), 10: killed after 10
     t0 = time.monotonic()
     try:
         while not (cut / "reached").exists():
@@ -48,7 +50,7 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tmp_path):
     assert p_cut.returncode == -signal.SIGKILL
     assert sorted(p.name for p in (cut / "checkpoints").iterdir()) == ["step_00000006", "step_00000010"]
     assert not (cut / "model.safetensors").exists()
-    _finish(_launch(cut, "--resume"))
+    _finish(_launch(cut, "--resume", *mf))
     _finish(p_ref)
     _same(ref / "model.safetensors", cut / "model.safetensors")
     _same(ref / "model_ema.safetensors", cut / "model_ema.safetensors")

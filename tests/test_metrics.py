@@ -81,3 +81,19 @@ def test_lpips_missing_weights_message(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="hub/checkpoints"):
         LPIPS("vgg")
+
+
+def test_float32_fast_paths_match_skimage_float64(pair):
+    # float32 inputs take OpenCV's fused PSNR sum and float32 Gaussian moments for SSIM: still within 1e-6 of
+    # scikit-image's float64 computation on the same values (its own float32 path is ~1e-6 off)
+    out, gt = (a.astype(np.float32) for a in pair)
+    o64, g64 = out.astype(np.float64), gt.astype(np.float64)
+    assert abs(psnr(out, gt) - sk_psnr(g64, o64, data_range=1.0)) < 1e-6
+    assert abs(ssim(out, gt) - _sk_ssim(o64, g64)) < 1e-6
+    c = 7
+    assert abs(psnr(out, gt, crop_border=c) - sk_psnr(g64[c:-c, c:-c], o64[c:-c, c:-c], data_range=1.0)) < 1e-6
+    assert abs(ssim(out, gt, crop_border=c) - _sk_ssim(o64[c:-c, c:-c], g64[c:-c, c:-c])) < 1e-6
+    t = lambda a: torch.from_numpy(np.ascontiguousarray(a.transpose(2, 0, 1)))[None]   # NCHW tensors take the same paths
+    assert abs(psnr(t(out), t(gt)).item() - sk_psnr(g64, o64, data_range=1.0)) < 1e-6
+    assert abs(ssim(t(out), t(gt)).item() - _sk_ssim(o64, g64)) < 1e-6
+    assert ssim(out, out) == 1.0 and math.isinf(psnr(out, out))

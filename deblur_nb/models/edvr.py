@@ -17,7 +17,8 @@ from ..core import pad_to_multiple, unpad
 from ..layers import conv, ResidualBlock
 
 # %% auto #0
-__all__ = ['EDVRConfig', 'DCNv2Pack', 'PCDAlignment', 'TSAFusion', 'PredeblurModule', 'EDVR', 'count_params', 'model_complexity']
+__all__ = ['DCN_IMPLS', 'EDVRConfig', 'deform_conv2d_gs', 'DCNv2Pack', 'set_dcn_impl', 'PCDAlignment', 'TSAFusion',
+           'PredeblurModule', 'EDVR', 'count_params', 'model_complexity']
 
 # %% ../../nbs/12_models.edvr.ipynb #9ca208c8
 @dataclass(frozen=True)
@@ -68,8 +69,45 @@ class EDVRConfig:
                            num_reconstruct_block=2, upsample_feat=16, ca_reduction=4), **kw)
 
 # %% ../../nbs/12_models.edvr.ipynb #34117fd8
+DCN_IMPLS = ("grid_sample", "torchvision")
+
+def deform_conv2d_gs(x: Tensor,        # (B, C, H, W) features to sample
+                     offset: Tensor,   # (B, 2 G k k, H, W) per group and tap: (dy, dx), torchvision's layout
+                     weight: Tensor,   # (cout, C, k, k)
+                     bias: Tensor | None = None,   # (cout,)
+                     *, mask: Tensor | None = None # (B, G k k, H, W) modulation (DCNv2), None = 1
+                    ) -> Tensor:       # (B, cout, H, W)
+    """`torchvision.ops.deform_conv2d` (stride 1, dilation 1, 'same' padding k // 2) as one `F.grid_sample` gather of
+    every group and tap plus one matmul. Same bilinear sampling with zeros outside the map; forward and backward
+    are several times faster on CPU (measured in the notebook and in `benchmarks/bench.py`). Positions are computed
+    in float32 even under bf16/fp16 autocast (bf16 cannot address pixels beyond 256 exactly)."""
+    B, C, H, W = x.shape
+    cout, cin, kh, kw = weight.shape
+    K = kh * kw
+    if cin != C or offset.shape[1] % (2 * K) or offset.shape[-2:] != x.shape[-2:]:
+        raise ValueError(f"deform_conv2d_gs: x {tuple(x.shape)}, offset {tuple(offset.shape)} and weight "
+                         f"{tuple(weight.shape)} do not fit a stride-1 'same' deformable convolution")
+    G = offset.shape[1] // (2 * K)
+    if C % G: raise ValueError(f"deform_conv2d_gs: {C} channels are not divisible by {G} offset groups")
+    f32 = dict(device=x.device, dtype=torch.float32)
+    ky = torch.arange(kh, **f32).repeat_interleave(kw).view(1, K, 1, 1) - kh // 2
+    kx = torch.arange(kw, **f32).repeat(kh).view(1, K, 1, 1) - kw // 2
+    off = offset.float().reshape(B * G, K, 2, H, W)
+    py = torch.arange(H, **f32).view(1, 1, H, 1) + ky + off[:, :, 0]     # (B G, K, H, W) sampling rows
+    px = torch.arange(W, **f32).view(1, 1, 1, W) + kx + off[:, :, 1]     # and columns, in pixels
+    # align_corners=True: normalised -1 / +1 are the centres of the first / last pixel
+    grid = torch.stack((px * (2.0 / max(W - 1, 1)) - 1.0, py * (2.0 / max(H - 1, 1)) - 1.0), dim=-1)
+    s = F.grid_sample(x.float().reshape(B * G, C // G, H, W), grid.view(B * G, K * H, W, 2), mode="bilinear",
+                      padding_mode="zeros", align_corners=True)          # (B G, C / G, K H, W)
+    s = s.view(B, G, C // G, K, H, W)
+    if mask is not None: s = s * mask.float().view(B, G, 1, K, H, W)
+    out = torch.matmul(weight.reshape(cout, C * K), s.view(B, C * K, H * W)).view(B, cout, H, W)
+    return out if bias is None else out + bias.view(1, -1, 1, 1).to(out.dtype)
+
 class DCNv2Pack(nn.Module):
     "Modulated deformable conv whose offsets and masks are predicted from a second feature map (EDVR's DCN pack)."
+    impl = "grid_sample"   # or "torchvision" (`torchvision.ops.deform_conv2d`): the same function, see `set_dcn_impl`
+
     def __init__(self, cin: int, cout: int, k: int = 3, *, deformable_groups: int = 8):
         super().__init__()
         self.k, self.groups = k, deformable_groups
@@ -85,7 +123,17 @@ class DCNv2Pack(nn.Module):
                ) -> Tensor:          # (B, cout, H, W)
         o1, o2, m = torch.chunk(self.conv_offset(feat), 3, dim=1)
         offset, mask = torch.cat((o1, o2), dim=1), torch.sigmoid(m)
-        return deform_conv2d(x, offset, self.weight, self.bias, padding=self.k // 2, mask=mask)
+        if self.impl == "grid_sample": return deform_conv2d_gs(x, offset, self.weight, self.bias, mask=mask)
+        dt = torch.float32 if x.device.type == "cpu" else x.dtype   # torchvision has no bf16 CPU kernel
+        return deform_conv2d(x.to(dt), offset.to(dt), self.weight.to(dt), self.bias.to(dt),
+                             padding=self.k // 2, mask=mask.to(dt))
+
+def set_dcn_impl(model: nn.Module, impl: str) -> nn.Module:
+    "Make every `DCNv2Pack` of `model` use `impl` (one of `DCN_IMPLS`); returns `model`."
+    if impl not in DCN_IMPLS: raise ValueError(f"impl must be one of {DCN_IMPLS}, got {impl!r}")
+    for m in model.modules():
+        if isinstance(m, DCNv2Pack): m.impl = impl
+    return model
 
 # %% ../../nbs/12_models.edvr.ipynb #3d2ad904
 def _up2(x: Tensor) -> Tensor:
@@ -211,6 +259,7 @@ class EDVR(nn.Module):
             raise TypeError(f"EDVR: `cfg` must be an EDVRConfig, got {type(cfg).__name__}")
         self.cfg, nf = cfg, cfg.num_feat
         self.num_frames, self.center = cfg.num_frame, cfg.num_frame // 2
+        self.align_batched = True   # align all frames in one PCD call; False: frame by frame (the reference form)
         self.size_multiple = 16 if cfg.hr_in else 4
         rb = lambda: ResidualBlock(nf, channel_attention=cfg.channel_attention, ca_reduction=cfg.ca_reduction)
         if cfg.with_predeblur:
@@ -264,8 +313,15 @@ class EDVR(nn.Module):
 
     def align(self, feats: list[Tensor]   # from `extract`
              ) -> Tensor:                 # (B, T, C, h, w) every frame aligned to the centre frame
-        ref = [f[:, self.center] for f in feats]
-        return torch.stack([self.pcd_align([f[:, i] for f in feats], ref) for i in range(self.num_frames)], dim=1)
+        if not self.align_batched:
+            ref = [f[:, self.center] for f in feats]
+            return torch.stack([self.pcd_align([f[:, i] for f in feats], ref) for i in range(self.num_frames)], dim=1)
+        # every frame in one call, as a batch of B T (each sample is independent: the same result, fewer and larger ops)
+        b, t = feats[0].shape[:2]
+        nbr = [f.flatten(0, 1) for f in feats]
+        ref = [f[:, self.center:self.center + 1].expand_as(f).flatten(0, 1) for f in feats]
+        out = self.pcd_align(nbr, ref)
+        return out.view(b, t, *out.shape[1:])
 
     def fuse(self, aligned: Tensor   # (B, T, C, h, w)
             ) -> Tensor:             # (B, C, h, w)
@@ -300,6 +356,7 @@ def model_complexity(build, input_shape: tuple[int, ...] = (1, 5, 3, 256, 256), 
     `extra_inputs` names keyword tensors (name -> shape) passed to `forward` as well, e.g. precomputed priors."""
     from torch.utils.flop_counter import FlopCounterMode
     with torch.device("meta"): model = build()
+    set_dcn_impl(model, "torchvision")   # FlopCounterMode skips its kernel; the DCNs are counted by the hooks
     x = torch.empty(*input_shape, device="meta")
     kw = {k: torch.empty(*s, device="meta") for k, s in (extra_inputs or {}).items()}
     counter = FlopCounterMode(display=False)
