@@ -22,10 +22,11 @@ from .core import IMAGE_EXTS, list_images, read_image
 
 # %% auto #0
 __all__ = ['CHECKS', 'GOPRO_BLUR', 'HIDE_SPLITS', 'HIDE_ALIASES', 'BOX_FORMAT', 'BOX_VERSION', 'DVD_TEST_VIDEOS',
-           'CDVD_LEVEL_NAMES', 'REDS4_CLIPS', 'REDS_SPLITS', 'LANDMARK_FORMAT', 'BORDERS', 'ImagePair', 'FrameSequence',
-           'sequences_to_pairs', 'read_gopro', 'read_flat', 'boxes_to_mask', 'hide_box_file', 'BoxFile', 'write_boxes',
-           'read_boxes', 'read_hide', 'generate_hide_boxes', 'read_dvd', 'read_cdvd', 'read_reds', 'write_landmarks',
-           'read_landmarks', 'read_faces', 'PairedImageDataset', 'window_indices', 'VideoDataset', 'set_epoch',
+           'CDVD_LEVEL_NAMES', 'REDS4_CLIPS', 'REDS_SPLITS', 'LANDMARK_FORMAT', 'SOURCES_FILE', 'BORDERS', 'ImagePair',
+           'FrameSequence', 'sequences_to_pairs', 'read_gopro', 'read_flat', 'boxes_to_mask', 'hide_box_file',
+           'BoxFile', 'write_boxes', 'read_boxes', 'read_hide', 'generate_hide_boxes', 'read_dvd', 'read_cdvd',
+           'read_reds', 'write_landmarks', 'read_landmarks', 'read_faces', 'item_source', 'sequence_source',
+           'pair_source', 'split_by_source', 'PairedImageDataset', 'window_indices', 'VideoDataset', 'set_epoch',
            'seed_worker', 'EpochSampler', 'EpochDataLoader', 'data_home']
 
 # %% ../nbs/03_data.ipynb #63b30101
@@ -373,6 +374,8 @@ def read_cdvd(root, split: str = "train", *, level=7, test_videos=None, check: s
                 if missing: raise ValueError(f"{f}: no level for frame(s) {_few(missing)}")
                 s.meta["level"] = [int(lv_by[p.name]) for p in s.lq]
             else: s.meta["level"] = lv
+            # one video at every level is one source: sources.json, else the video's name under this root
+            s.meta["source"] = item_source(s.lq[0], default=str(root.resolve() / s.name.split("/")[-1]))
             seqs.append(s)
     return seqs
 
@@ -461,6 +464,62 @@ def read_faces(root, split: str = "train", *, check: str = "verify") -> list[Fra
         if (d/"kernels.npz").exists(): s.meta["kernels"] = d/"kernels.npz"
         seqs.append(s)
     return seqs
+
+# %% ../nbs/03_data.ipynb #07db5683
+SOURCES_FILE = "sources.json"
+_FRAME_DIRS = ("blur", "blur_gamma", "sharp", "input", "GT")   # per-sequence frame folders of GoPro, DVD, faces
+
+_SOURCES_CACHE: dict = {}
+
+def _sources_map(folder: Path) -> dict | None:
+    f = folder / SOURCES_FILE
+    if not f.is_file(): return None
+    key = (str(f), f.stat().st_mtime_ns)
+    if key not in _SOURCES_CACHE:
+        try: d = json.loads(f.read_text())
+        except ValueError as e: raise ValueError(f"{f}: not valid JSON ({e})") from None
+        if not isinstance(d, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in d.items()):
+            raise ValueError(f'{f}: expected {{"<split dir>/<sequence dir>": "<source id>"}}')
+        _SOURCES_CACHE[key] = d
+    return _SOURCES_CACHE[key]
+
+def item_source(path, *, sequence: bool = True, depth: int = 4, default: str | None = None) -> str:
+    """The source id of the frame or image file `path`: what the nearest `sources.json` (up to `depth` folders
+    above it) says for one of its folders (or the file), else its sequence folder (`sequence=True`) or the
+    file itself (single images)."""
+    p = Path(path).resolve()
+    for anc in list(p.parents)[:depth]:
+        m = _sources_map(anc)
+        if m is None: continue
+        rel = p.relative_to(anc).parts
+        for k in range(len(rel), 0, -1):
+            key = "/".join(rel[:k])
+            for cand in ((key, str(Path(key).with_suffix(""))) if k == len(rel) else (key,)):
+                if cand in m: return m[cand]
+    if default is not None: return default
+    if not sequence: return str(p)
+    d = p.parent
+    return str(d.parent if d.name in _FRAME_DIRS else d)
+
+def sequence_source(seq: FrameSequence) -> str:
+    "The source of a `FrameSequence`: `meta['source']` if set, else `item_source` of its first frame."
+    return seq.meta.get("source") or item_source(seq.lq[0])
+
+def pair_source(pair: ImagePair) -> str:
+    "The source of an `ImagePair`: `meta['source']` if set, else `item_source` (a frame of a sequence, or the image)."
+    return pair.meta.get("source") or item_source(pair.lq, sequence=Path(pair.lq).parent.name in _FRAME_DIRS)
+
+def split_by_source(items: Sequence, n_sources: int, source=None) -> tuple[list, list]:
+    """(kept, held_out): the items of the last `n_sources` distinct sources (in order of first appearance) held
+    out, e.g. as a validation split disjoint from the rest by source. `source`: item -> source id (default:
+    `sequence_source` / `pair_source`)."""
+    items = list(items)
+    if source is None: source = lambda it: sequence_source(it) if isinstance(it, FrameSequence) else pair_source(it)
+    srcs = list(dict.fromkeys(source(it) for it in items))
+    if not 0 <= n_sources < len(srcs):
+        raise ValueError(f"split_by_source: cannot hold out {n_sources} of {len(srcs)} sources and keep some for training")
+    held = set(srcs[len(srcs) - n_sources:]) if n_sources else set()
+    return [it for it in items if source(it) not in held], [it for it in items if source(it) in held]
 
 # %% ../nbs/03_data.ipynb #e7a5624c
 def _crop_hw(crop) -> tuple[int, int] | None:

@@ -28,10 +28,11 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim import lr_scheduler
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, IterableDataset, RandomSampler
+from torch.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, DistributedSampler, IterableDataset,
+                              RandomSampler, Subset)
 from tqdm.auto import tqdm
 
-from .data import set_epoch
+from .data import pair_source, sequence_source, set_epoch
 from .core import autocast, get_device, resolve_precision, seed_everything
 from .metrics import psnr, ssim
 from .zoo import META_CONFIG, META_MODEL, META_VERSION
@@ -39,7 +40,8 @@ from .zoo import META_CONFIG, META_MODEL, META_VERSION
 # %% auto #0
 __all__ = ['SCHEDULES', 'OPTIMIZERS', 'Phase', 'set_trainable', 'make_optimizer', 'make_scheduler', 'CheckpointError',
            'save_safetensors', 'load_safetensors', 'get_rng_state', 'set_rng_state', 'DataStream', 'Callback',
-           'ProgressBar', 'CSVLogger', 'plot_curves', 'latest_checkpoint', 'Learner', 'Recipe']
+           'ProgressBar', 'CSVLogger', 'plot_curves', 'latest_checkpoint', 'Learner', 'dataset_sources',
+           'check_no_leakage', 'Recipe']
 
 # %% ../nbs/20_learner.ipynb #26a6e36e
 SCHEDULES = ("constant", "step", "multistep", "exponential", "cosine", "cosine_restarts")
@@ -732,6 +734,55 @@ class Learner:
         if not self._stop: self._cb("on_phase_end", phase)
         self._ddp = None
 
+# %% ../nbs/20_learner.ipynb #7fb80c9b
+def dataset_sources(ds) -> list[tuple[str, str]] | None:
+    """(item, source) for every item of a dataset or loader (`deblur_nb.data.sequence_source` / `pair_source`),
+    looking through ConcatDataset, Subset and wrappers; a dataset may also say it itself with `item_sources()`,
+    or with `keys` and `sources` lists. None when the sources cannot be told."""
+    if ds is None: return []
+    if isinstance(ds, DataLoader): return dataset_sources(ds.dataset)
+    if hasattr(ds, "item_sources"): return list(ds.item_sources())
+    if isinstance(ds, ConcatDataset):
+        parts = [dataset_sources(d) for d in ds.datasets]
+        return None if any(p is None for p in parts) else [x for p in parts for x in p]
+    if isinstance(ds, Subset):
+        inner = dataset_sources(ds.dataset)
+        return None if inner is None else (inner if len(inner) != len(ds.dataset) else [inner[i] for i in ds.indices])
+    if isinstance(getattr(ds, "seqs", None), list):
+        return [(f"{s.name} ({Path(s.lq[0]).parent})", sequence_source(s)) for s in ds.seqs]
+    if isinstance(getattr(ds, "pairs", None), list): return [(str(p.lq), pair_source(p)) for p in ds.pairs]
+    keys, srcs = getattr(ds, "keys", None), getattr(ds, "sources", None)
+    if isinstance(keys, list) and isinstance(srcs, list) and len(keys) == len(srcs): return list(zip(keys, srcs))
+    for attr in ("dataset", "ds", "base"):    # wrappers (WithPriors, RandomPatch, ...) keep their items' sources
+        inner = getattr(ds, attr, None)
+        if isinstance(inner, Dataset): return dataset_sources(inner)
+    return None
+
+def check_no_leakage(name: str, train: dict, evals: dict, *, show: int = 4) -> None:
+    """Raise ValueError when an evaluation set (validation or test) shares a source with a training set, or a
+    validation set with a test set; the message names the overlapping items. `train`, `evals`: {name: [(item, source)]}."""
+    def index(sets):
+        out = {}
+        for k, items in sets.items():
+            for item, src in items or []: out.setdefault(src, (k, item))
+        return out
+    problems = []
+    tr = index(train)
+    pairs = [(tr, "training", evals)]
+    val = {k: v for k, v in evals.items() if k == "validation"}
+    if val: pairs.append((index(val), "validation", {k: v for k, v in evals.items() if k != "validation"}))
+    for ref, what, sets in pairs:
+        for k, items in sets.items():
+            hits = {}
+            for item, src in items or []:
+                if src in ref: hits.setdefault(src, (item, ref[src]))
+            if hits:
+                ex = "; ".join(f"{src}: {k} item {it!r} and {what} item {ri!r} of {rk!r}"
+                               for src, (it, (rk, ri)) in list(hits.items())[:show])
+                problems.append(f"evaluation set {k!r} shares {len(hits)} source(s) with the {what} set ({ex}"
+                                f"{' ...' if len(hits) > show else ''})")
+    if problems: raise ValueError(f"{name}: leakage refused: " + "; ".join(problems))
+
 # %% ../nbs/20_learner.ipynb #19ab9e0b
 @dataclass
 class Recipe:
@@ -748,6 +799,16 @@ class Recipe:
     forward_fn: Callable | None = None
     learner_kwargs: dict = field(default_factory=dict)   # optimizer, opt_kwargs, grad_clip, val_every, ...
     eval_sets: dict = field(default_factory=dict)        # name -> Dataset of full frames for deblur_nb.evaluate
+    sources: dict = field(default_factory=dict, repr=False)  # set here: {"train"/"validation"/eval name: [(item, source)] or None}
+
+    def __post_init__(self):
+        "Record the source of every training and evaluation item; refuse evaluation sets that share one with training."
+        trains = self.train_dl if isinstance(self.train_dl, dict) else {"train": self.train_dl}
+        train = {f"train {k}" if isinstance(self.train_dl, dict) else "train": dataset_sources(dl) for k, dl in trains.items()}
+        evals = {"validation": dataset_sources(self.val_dl)} if self.val_dl is not None else {}
+        evals.update({k: dataset_sources(v) for k, v in self.eval_sets.items()})
+        self.sources = {**train, **evals}
+        check_no_leakage(self.name, train, evals)
 
     def weights_metadata(self) -> dict[str, str]:
         "The zoo's metadata keys: model name, config (JSON), library version."

@@ -13,6 +13,8 @@ import math
 import os
 import re
 import subprocess
+import sys
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,8 +25,9 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['PAPERS', 'PAPER_RESULTS', 'PRESETS', 'MANIFEST', 'SCHEMA_NAME', 'SCHEMA_VERSION', 'RESULTS_SCHEMA', 'PaperResult',
-           'paper_results', 'paper_result', 'project_root', 'validate_params', 'git_commit', 'Results',
-           'results_json_schema_errors', 'load_results', 'save_figure', 'frontend_reason', 'interactive_frontend',
+           'paper_results', 'paper_result', 'project_root', 'default_out_dir', 'validate_params', 'git_commit',
+           'code_changes', 'package_versions', 'Results', 'results_json_schema_errors', 'load_results', 'save_figure',
+           'read_training_log', 'plot_training_curves', 'keep_model', 'frontend_reason', 'interactive_frontend',
            'compare_viewer']
 
 # %% ../nbs/39_report.ipynb #47faff0a
@@ -186,6 +189,7 @@ def paper_result(paper: str, table: str, method: str, dataset: str, metric: str)
 
 # %% ../nbs/39_report.ipynb #b570ea0a
 PRESETS = ("smoke", "cpu", "paper")
+_HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
 _DEVICE_RE = re.compile(r"^(auto|cpu|cuda|cuda:\d+)$")
 
 def project_root(start=None) -> Path | None:
@@ -201,10 +205,30 @@ def _resolve(p) -> Path:
     p = Path(p).expanduser()
     return p if p.is_absolute() else (project_root() or Path.cwd()) / p
 
-def validate_params(*, preset="smoke", data_root=None, device="auto", seeds=(0,), out_dir=None, **extra) -> dict:
-    "Check a reproduce notebook's parameters; return them normalised (paths resolved, seeds a list of ints)."
+def default_out_dir(paper: str, preset: str) -> Path:
+    "Where a reproduce notebook writes by default: `reports/<paper>` for cpu/paper, the git-ignored `reports/smoke/<paper>` for smoke."
+    root = project_root() or project_root(_HERE) or Path.cwd()
+    return root / "reports" / ("smoke" if preset == "smoke" else "") / paper
+
+def _committed_report_dir(out_dir: Path) -> str | None:
+    "The paper whose committed report folder `out_dir` is (`<project>/reports/<paper>`), else None."
+    for root in {r for r in (project_root(), project_root(_HERE)) if r is not None}:
+        for p in PAPERS:
+            if out_dir.resolve() == (root / "reports" / p).resolve(): return p
+    return None
+
+_RUN: dict = {}   # the current notebook run: start time and allow_dirty, set by validate_params, read by Results
+
+def validate_params(*, paper=None, preset="smoke", data_root=None, device="auto", seeds=(0,), out_dir=None,
+                    allow_dirty=False, **extra) -> dict:
+    """Check a reproduce notebook's parameters; return them normalised (paths resolved, seeds a list of ints).
+    `out_dir=None` means `default_out_dir(paper, preset)`; the smoke preset may not write a committed
+    `reports/<paper>/`, and cpu/paper refuse to run from a tree with uncommitted code unless `allow_dirty`."""
+    _RUN.clear(); _RUN.update(start=time.time(), allow_dirty=bool(allow_dirty))
     if not isinstance(preset, str) or preset not in PRESETS:
         raise ValueError(f"preset must be one of {PRESETS}, got {preset!r}")
+    if paper is not None: _check_paper(paper)
+    if not isinstance(allow_dirty, bool): raise ValueError(f"allow_dirty must be True or False, got {allow_dirty!r}")
     if data_root is not None:
         if not isinstance(data_root, (str, os.PathLike)) or str(data_root) == "":
             raise ValueError(f"data_root must be None (the embedded synthetic benchmark) or an existing folder, got {data_root!r}")
@@ -226,12 +250,24 @@ def validate_params(*, preset="smoke", data_root=None, device="auto", seeds=(0,)
             or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in seeds)):
         raise ValueError(f"seeds must be a non-empty list of ints (papermill: -y 'seeds: [0, 1]'), got {seeds!r}")
     if len(set(seeds)) != len(seeds): raise ValueError(f"seeds must not repeat, got {seeds!r}")
+    if out_dir is None and paper is not None: out_dir = default_out_dir(paper, preset)
     if out_dir is None or not isinstance(out_dir, (str, os.PathLike)) or str(out_dir) == "":
         raise ValueError(f"out_dir must be a path (a folder for this paper's reports, e.g. 'reports/hide'), got {out_dir!r}")
     out_dir = _resolve(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"out_dir must be a folder path; {str(out_dir)!r} is an existing file")
-    return dict(preset=preset, data_root=data_root, device=device, seeds=[int(s) for s in seeds], out_dir=out_dir, **extra)
+    committed = _committed_report_dir(out_dir)
+    if preset == "smoke" and committed:
+        raise ValueError(f"out_dir {str(out_dir)!r} holds the committed {committed} report, which only the cpu and paper "
+                         f"presets write; leave out_dir unset (smoke runs go to reports/smoke/{committed}/)")
+    if preset != "smoke" and not allow_dirty:
+        changed = code_changes()
+        if changed:
+            raise ValueError(f"preset {preset!r}: the checkout has uncommitted code ({', '.join(changed[:5])}"
+                             f"{' ...' if len(changed) > 5 else ''}); commit it first, or pass allow_dirty=True "
+                             f"(reproduce.py --allow-dirty) and the report marks its rows 'uncommitted code'")
+    return dict(preset=preset, data_root=data_root, device=device, seeds=[int(s) for s in seeds], out_dir=out_dir,
+                allow_dirty=bool(allow_dirty), **extra)
 
 # %% ../nbs/39_report.ipynb #41f2cc72
 MANIFEST = ".deblur_nb_report.json"
@@ -264,8 +300,6 @@ def _write_atomic(path: Path, data: bytes | str, *, overwrite: bool = False) -> 
 # %% ../nbs/39_report.ipynb #d33f6d62
 SCHEMA_NAME, SCHEMA_VERSION = "deblur_nb.results", 1
 
-_HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-
 def git_commit(cwd=None) -> str:
     "`git rev-parse --short HEAD` of the checkout holding `cwd` (default: this package), or 'unknown'."
     cwd = cwd or _HERE
@@ -275,14 +309,33 @@ def git_commit(cwd=None) -> str:
         return "unknown"
     return r.stdout.strip() if r.returncode == 0 and r.stdout.strip() else "unknown"
 
-def _git_dirty(cwd=None) -> bool | None:
+def code_changes(cwd=None) -> list[str] | None:
+    """Tracked files with uncommitted changes in the checkout holding `cwd` (default: this package), outside
+    `reports/` (reports are outputs, not code); None when git cannot tell."""
     cwd = cwd or _HERE
     try:
-        r = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd, capture_output=True,
-                           text=True, timeout=30)
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True, timeout=10)
+        if top.returncode != 0: return None
+        r = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)reports"],
+                           cwd=top.stdout.strip(), capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return None
-    return bool(r.stdout.strip()) if r.returncode == 0 else None
+    return [line[3:] for line in r.stdout.splitlines() if line.strip()] if r.returncode == 0 else None
+
+def _git_dirty(cwd=None) -> bool | None:
+    "True when the code (everything tracked outside reports/) has uncommitted changes; None when git cannot tell."
+    changed = code_changes(cwd)
+    return None if changed is None else bool(changed)
+
+def package_versions() -> dict[str, str]:
+    "Versions of Python and of the packages a reproduction's numbers depend on (those installed)."
+    from importlib.metadata import PackageNotFoundError, version
+    out = {"python": sys.version.split()[0]}
+    for name in ("deblur_nb", "torch", "torchvision", "numpy", "scipy", "scikit-image", "opencv-python-headless",
+                 "opencv-python", "pandas", "matplotlib", "scikit-video", "safetensors"):
+        try: out[name] = version(name)
+        except PackageNotFoundError: pass
+    return out
 
 def _slug(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")
@@ -302,6 +355,7 @@ class Results:
         self.defaults = dict(preset=preset, data_source=data_source, seeds=seeds, convention=convention)
         self.commit = commit or git_commit()
         self.rows: list[dict] = []
+        self.start = _RUN.get("start", time.time())   # the notebook's validate_params call, else now
 
     def _row_name(self, table, method, dataset, metric) -> str:
         return f"{self.paper} {table} / {method} / {dataset} / {metric}"
@@ -393,6 +447,9 @@ RESULTS_SCHEMA = {
         "created": _str,
         "commit": _str,
         "dirty": {"type": ["boolean", "null"]},
+        "uncommitted": {"type": "array", "items": {"type": "string"}},
+        "packages": {"type": "object", "additionalProperties": {"type": "string"}},
+        "wall_seconds": {"type": "number", "minimum": 0},
         "tables": {"type": "object", "additionalProperties": {
             "type": "object", "required": ["md", "csv"], "additionalProperties": False,
             "properties": {"md": _str, "csv": _str}}},
@@ -434,24 +491,45 @@ def _ordered(paper: str, rows: list[dict]) -> list[dict]:
         return (0, k, 0) if k is not None else (1, first[r["method"]], i)
     return [r for _, r in sorted(enumerate(rows), key=key)]
 
-def _table_markdown(paper: str, table: str, rows: list[dict], commit: str, dirty) -> str:
-    head = ["method", "dataset", "metric", "paper", "reproduced", "delta", "preset", "data source"]
-    lines = [f"### {paper}: {table}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    esc = lambda s: str(s).replace("|", "\\|")
+def _not_run_list(rows: list[dict]) -> list[str]:
+    "The not-run rows as one short list: one line per (table, reason) with the methods it covers."
+    groups: dict = {}
     for r in rows:
+        if r["not_run"]: groups.setdefault((r["table"], r["not_run"]), []).append(r)
+    out = []
+    for (t, reason), rs in groups.items():
+        methods = ", ".join(dict.fromkeys(r["method"] for r in rs))
+        out.append(f"- {t}: {methods} ({len(rs)} number{'s' if len(rs) > 1 else ''}): {reason}")
+    return out
+
+def _table_markdown(paper: str, table: str, rows: list[dict], commit: str, dirty, with_not_run: bool = True) -> str:
+    "One table as markdown: the rows that ran, then (when `with_not_run`) the rows that did not, as a short list."
+    head = ["method", "dataset", "metric", "paper", "reproduced", "delta", "preset", "data source"]
+    lines = [f"### {paper}: {table}", ""]
+    ran = [r for r in rows if not r["not_run"]]
+    if ran: lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    else: lines += ["No number of this table was reproduced (reasons below)." if with_not_run else
+                    "No number of this table was reproduced (reasons at the end)."]
+    esc = lambda s: str(s).replace("|", "\\|")
+    mark = " (uncommitted code)" if dirty else ""
+    for r in ran:
         k = _decimals(r)
         rep = f"not run: {r['not_run']}" if r["not_run"] else _fmt(r["reproduced"], k) + (
             f" ± {_fmt(r['std'], k)}" if r["std"] is not None else "")
         lines.append("| " + " | ".join(esc(x) for x in (r["method"], r["dataset"], r["metric"], _fmt(r["paper_value"], k),
-                                                          rep, _fmt(r["delta"], k, True), r["preset"], r["data_source"])) + " |")
+                                                          rep, _fmt(r["delta"], k, True), r["preset"] + mark,
+                                                          r["data_source"])) + " |")
+    rows_all, rows = rows, ran or rows
     lines += ["", "Paper's metric convention: " + ("; ".join(dict.fromkeys(r["paper_convention"] for r in rows
                                                                          if r["paper_convention"])) or "-"),
               "Reproduced with: " + "; ".join(dict.fromkeys(r["convention"] for r in rows)),
               "Seeds: " + ", ".join(dict.fromkeys(str(r["seeds"]) for r in rows))
               + "; ± is the standard deviation over seeds; delta = reproduced - paper.",
-              f"Commit: {commit}" + (" (with uncommitted changes)" if dirty else "")]
+              f"Commit: {commit}" + (" with uncommitted code" if dirty else "")]
     notes = list(dict.fromkeys(f"{r['method']}: {r['note']}" for r in rows if r["note"]))
     if notes: lines += ["", "Notes:"] + [f"- {n}" for n in notes]
+    if with_not_run and any(r["not_run"] for r in rows_all):
+        lines += ["", "Not run:"] + _not_run_list(rows_all)
     return "\n".join(lines) + "\n"
 
 def _table_csv(rows: list[dict]) -> str:
@@ -463,23 +541,34 @@ def _table_csv(rows: list[dict]) -> str:
                         else v) for k, v in r.items()})
     return buf.getvalue()
 
-def _write(self, out_dir, *, overwrite: bool = False) -> list[Path]:
+def _write(self, out_dir, *, overwrite: bool = False, allow_dirty: bool | None = None) -> list[Path]:
     "Write results.json, results.md and each table as .md and .csv into `out_dir`; returns the paths written."
     if not self.rows: raise ValueError(f"{self.paper}: no rows to write; add() results (or not_run reasons) first")
     out_dir = Path(out_dir)
-    dirty = _git_dirty()
+    changed = code_changes()
+    dirty = None if changed is None else bool(changed)
+    allow = _RUN.get("allow_dirty", False) if allow_dirty is None else allow_dirty
+    if dirty and not allow and any(r["preset"] != "smoke" for r in self.rows):
+        raise ValueError(f"{self.paper}: refusing to write a {self.rows[0]['preset']} report from uncommitted code "
+                         f"({', '.join(changed[:5])}); commit first or pass allow_dirty=True")
     stems = {t: _slug(t) for t in self.tables()}
     if len(set(stems.values())) != len(stems): raise ValueError(f"{self.paper}: table names {list(stems)} collide as files")
     files, parts = [], []
     for t, stem in stems.items():
         rows = _ordered(self.paper, [r for r in self.rows if r["table"] == t])
         md = _table_markdown(self.paper, t, rows, self.commit, dirty)
-        parts.append(md)
+        parts.append(_table_markdown(self.paper, t, rows, self.commit, dirty, with_not_run=False))
         files.append(_write_atomic(out_dir / f"{stem}.md", md, overwrite=overwrite))
         files.append(_write_atomic(out_dir / f"{stem}.csv", _table_csv(rows), overwrite=overwrite))
-    files.append(_write_atomic(out_dir / "results.md", f"## {self.paper}\n\n" + "\n".join(parts), overwrite=overwrite))
+    nr = _not_run_list(self.rows)
+    tail = ["## Not run", "", f"{sum(r['not_run'] is not None for r in self.rows)} of the paper's numbers were not "
+            "reproduced here:", ""] + nr if nr else []
+    files.append(_write_atomic(out_dir / "results.md", f"## {self.paper}\n\n" + "\n".join(parts)
+                               + ("\n" + "\n".join(tail) + "\n" if tail else ""), overwrite=overwrite))
     doc = {"schema": SCHEMA_NAME, "version": SCHEMA_VERSION, "paper": self.paper,
            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": self.commit, "dirty": dirty,
+           "uncommitted": list(changed or []), "packages": package_versions(),
+           "wall_seconds": round(time.time() - self.start, 1),
            "tables": {t: {"md": f"{s}.md", "csv": f"{s}.csv"} for t, s in stems.items()}, "rows": self.rows}
     files.append(_write_atomic(out_dir / "results.json", json.dumps(doc, indent=1, allow_nan=False), overwrite=overwrite))
     return files
@@ -551,6 +640,74 @@ def save_figure(fig, out_dir, name: str, *, dpi: int = 100, overwrite: bool = Fa
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     return _write_atomic(Path(out_dir) / name, buf.getvalue(), overwrite=overwrite)
+
+# %% ../nbs/39_report.ipynb #2afc07e2
+def read_training_log(run_dir) -> pd.DataFrame:
+    "A learner's `run_dir/log.csv` (training rows and `val/...` rows) as a DataFrame with numeric columns."
+    f = Path(run_dir) / "log.csv"
+    if not f.is_file(): raise FileNotFoundError(f"{f}: no training log (did the learner run in {run_dir}?)")
+    df = pd.read_csv(f)
+    for c in df.columns:
+        if c != "phase": df[c] = pd.to_numeric(df[c], errors="coerce")
+    return df
+
+def _val_metric(df: pd.DataFrame) -> str | None:
+    cols = [c for c in df.columns if c.startswith("val/")]
+    return next((c for c in cols if "psnr" in c.lower()), cols[0] if cols else None)
+
+def plot_training_curves(logs: dict, out_dir=None, *, name: str = "training_curves", title: str | None = None,
+                         overwrite: bool = False):
+    """Training loss and the validation metric against step, one line per configuration of `logs`
+    ({label: DataFrame from `read_training_log`}); saved as `out_dir/name.png` when `out_dir` is given."""
+    from matplotlib.figure import Figure
+    if not logs: raise ValueError("plot_training_curves: no training logs given")
+    fig = Figure(figsize=(11, 3.6), dpi=100)
+    ax_l, ax_v = fig.subplots(1, 2)
+    metric = None
+    from matplotlib import colormaps
+    cols = colormaps["tab20" if len(logs) > 10 else "tab10"].colors
+    for i, (label, df) in enumerate(logs.items()):
+        c = cols[i % len(cols)]
+        tr = df[df["loss"].notna()] if "loss" in df else df.iloc[:0]
+        if len(tr):
+            y = tr["loss"].to_numpy()
+            k = max(1, len(y) // 50)      # a running mean over ~2 % of the steps keeps the trend readable
+            ax_l.plot(tr["step"], pd.Series(y).rolling(k, min_periods=1).mean(), lw=1, color=c, label=label)
+        m = _val_metric(df)
+        if m is not None:
+            metric = metric or m
+            va = df[df[m].notna()]
+            ax_v.plot(va["step"], va[m], marker="o", ms=3, lw=1, color=c, label=label)
+    ax_l.set_yscale("log"); ax_l.set_xlabel("step"); ax_l.set_title("training loss (running mean)"); ax_l.grid(alpha=0.3)
+    ax_v.set_xlabel("step"); ax_v.grid(alpha=0.3)
+    ax_v.set_title(f"validation {metric.split('/', 1)[1].upper()}" if metric else "no validation during training")
+    for ax in (ax_l, ax_v):
+        if ax.get_legend_handles_labels()[0]: ax.legend(fontsize=7)
+    if title: fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    if out_dir is not None: save_figure(fig, out_dir, name, overwrite=overwrite)
+    return fig
+
+# %% ../nbs/39_report.ipynb #d5c2b0d6
+def keep_model(model, out_dir, paper: str, method: str, *, model_name: str, recipe: str, preset: str, steps: int,
+               seed: int, datasets: dict, scores: dict, note: str = "") -> Path:
+    """Save `model` as `out_dir/models/<paper>_<method>.safetensors` with a `.json` card; returns the weights' path.
+    `datasets`: {role: description} (train, validation, test sets); `scores`: {test set: {"model": {"PSNR": ..,
+    "SSIM": ..}, "blurry": {...}}}. Replaces an earlier card's files of the same name."""
+    from deblur_nb.zoo import save_weights
+    _check_paper(paper)
+    if not re.fullmatch(r"[a-z0-9_]+", method): raise ValueError(f"method must be a slug ([a-z0-9_]+), got {method!r}")
+    folder = Path(out_dir) / "models"
+    stem = f"{paper}_{method}"
+    card = folder / f"{stem}.json"
+    w = save_weights(model, folder / f"{stem}.safetensors", name=model_name, overwrite=card.exists())
+    changed = code_changes()
+    doc = {"paper": paper, "method": method, "model": model_name, "recipe": recipe, "preset": preset,
+           "steps": int(steps), "seed": int(seed), "commit": git_commit(), "dirty": None if changed is None else bool(changed),
+           "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "datasets": datasets,
+           "scores": json.loads(json.dumps(scores, default=float)), "packages": package_versions(), "note": note}
+    _write_atomic(card, json.dumps(doc, indent=1, allow_nan=False), overwrite=True)
+    return w
 
 # %% ../nbs/39_report.ipynb #37dcdb42
 _BATCH_RUNNERS = ("papermill", "nbclient", "nbconvert", "nbdev_test", "nbdev-test", "execnb")

@@ -1,15 +1,19 @@
 #!/usr/bin/env python
 """Run the reproduction notebooks `nbs/reproduce_<paper>.ipynb` with papermill into `reports/<paper>/`.
 
-    python scripts/reproduce.py                          # all four papers, preset smoke
-    python scripts/reproduce.py --paper hide --preset cpu
+    python scripts/reproduce.py                          # all four papers, preset smoke, into reports/smoke/
+    python scripts/reproduce.py --paper hide --preset cpu   # into reports/hide/ (needs a clean checkout)
     python scripts/reproduce.py --paper david,face --preset paper --data-root /data --device cuda --seeds 0 1 2
 
 Each notebook runs on the `python3` kernel with the parameters `preset` and `out_dir` (= <out-root>/<paper>,
-absolute), plus `data_root`, `device` and `seeds` when given here; the executed notebook is written to
+absolute; <out-root> defaults to reports/ for cpu and paper, to the git-ignored reports/smoke/ for smoke) and
+`allow_dirty`, plus `data_root`, `device` and `seeds` when given here; the executed notebook is written to
 `<out-root>/<paper>/reproduce_<paper>.ipynb` beside the notebook's results.json, tables and figures, and the
 results.json is checked with `deblur_nb.report.results_json_schema_errors`. The kernel gets DEBLUR_NB_STATIC=1
 (viewers become static figures) and MPLBACKEND=Agg.
+
+A cpu or paper run refuses to start when tracked code (anything outside reports/) has uncommitted changes,
+unless --allow-dirty is given; its reports then say "uncommitted code" and their results.json has "dirty": true.
 
 Exit status: 0 when every requested notebook ran and wrote a valid results.json; 1 when any run failed (or
 wrote no valid results.json); 2 when none failed but some notebooks do not exist (unless --allow-missing).
@@ -25,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from deblur_nb.report import PAPERS, PRESETS, results_json_schema_errors  # noqa: E402
+from deblur_nb.report import PAPERS, PRESETS, code_changes, results_json_schema_errors  # noqa: E402
 
 
 def _papers(spec: str | None) -> list[str]:
@@ -57,7 +61,7 @@ def run_paper(paper: str, args) -> dict:
         return dict(paper=paper, status="failed", seconds=0.0,
                     message=f"{out_nb} exists and is not a papermill output; move it away or pick another --out-root")
     out_dir.mkdir(parents=True, exist_ok=True)
-    params = {"preset": args.preset, "out_dir": str(out_dir)}
+    params = {"preset": args.preset, "out_dir": str(out_dir), "allow_dirty": bool(args.allow_dirty)}
     if args.data_root is not None:
         params["data_root"] = str(Path(args.data_root).resolve())
     if args.device is not None:
@@ -92,7 +96,10 @@ def main(argv=None) -> int:
     ap.add_argument("--data-root", help="folder of the real dataset(s); default: the embedded synthetic benchmark")
     ap.add_argument("--device", help="auto | cpu | cuda | cuda:N (default: the notebook's own default, auto)")
     ap.add_argument("--seeds", type=int, nargs="+", help="seeds to run (default: the notebook's own default)")
-    ap.add_argument("--out-root", default=str(ROOT / "reports"), help="reports go to <out-root>/<paper>/ (default: reports)")
+    ap.add_argument("--out-root", default=None,
+                    help="reports go to <out-root>/<paper>/ (default: reports for cpu/paper, reports/smoke for smoke)")
+    ap.add_argument("--allow-dirty", action="store_true",
+                    help="let a cpu/paper run use uncommitted code (its reports are marked 'uncommitted code')")
     ap.add_argument("--nbs-dir", default=str(ROOT / "nbs"), help=argparse.SUPPRESS)  # tests point this elsewhere
     ap.add_argument("--cell-timeout", type=int, default=None, help="seconds one cell may run (default: no limit)")
     ap.add_argument("--allow-missing", action="store_true", help="exit 0 even when some notebooks do not exist")
@@ -100,6 +107,7 @@ def main(argv=None) -> int:
     ap.add_argument("--progress", action="store_true", help="show papermill's per-cell progress bar")
     args = ap.parse_args(argv)
     papers = _papers(args.paper)
+    if args.out_root is None: args.out_root = str(ROOT / "reports" / ("smoke" if args.preset == "smoke" else ""))
     if args.list:
         for p in papers:
             nb = Path(args.nbs_dir) / f"reproduce_{p}.ipynb"
@@ -107,6 +115,12 @@ def main(argv=None) -> int:
         return 0
     if args.data_root is not None and not Path(args.data_root).is_dir():
         ap.error(f"--data-root {args.data_root!r} is not a folder")
+    if args.preset != "smoke" and not args.allow_dirty:
+        changed = code_changes(ROOT)
+        if changed:
+            print(f"reproduce.py: refusing a {args.preset} run from uncommitted code ({', '.join(changed[:5])}"
+                  f"{' ...' if len(changed) > 5 else ''}); commit first, or pass --allow-dirty", file=sys.stderr)
+            return 2
     os.environ["DEBLUR_NB_STATIC"] = "1"  # the kernel inherits it: viewers draw static figures
     os.environ.setdefault("MPLBACKEND", "Agg")
     results = []

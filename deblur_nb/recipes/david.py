@@ -15,14 +15,15 @@ from torch import nn
 from torch.utils.data import ConcatDataset
 
 from ..core import pad_to_multiple, unpad
-from ..data import EpochDataLoader, VideoDataset, build_synthetic, data_home, read_cdvd, read_dvd
+from ..data import (EpochDataLoader, VideoDataset, build_synthetic, data_home, read_cdvd, read_dvd,
+                             sequence_source, split_by_source)
 from ..learner import Phase, Recipe
 from ..models.david import DAVID, DAVID_LOSS_WEIGHTS, DAVIDConfig, david_loss
 from ..zoo import config_from_dict, config_to_dict
 
 # %% auto #0
 __all__ = ['PAPER_LR', 'STAGES', 'PRESETS', 'DATASETS', 'VARIANTS', 'DAVIDPreset', 'get_preset', 'level_key', 'union_key',
-           'david_phases', 'trained_module', 'david_forward', 'train_loaders', 'eval_sets', 'recipe']
+           'david_phases', 'trained_module', 'david_forward', 'held_out_videos', 'train_loaders', 'eval_sets', 'recipe']
 
 # %% ../../nbs/31_recipes.david.ipynb #1d6d5115
 PAPER_LR = {"backbones": 1e-4, "attention": 1e-5, "internal": 2e-6, "external": 1e-5, "joint": 2e-6, "all": 2e-6}
@@ -38,8 +39,9 @@ class DAVIDPreset:
     lengths: dict = field(default_factory=dict)
     lr_scale: float = 1.0            # multiplies every learning rate of PAPER_LR
     data_preset: str = "cpu"         # build_synthetic preset when data_root is None
-    val_every: int | None = None     # steps between validations (C-DVD test split, mixed levels)
-    val_stride: int = 1              # validate on every val_stride-th test frame
+    val_every: int | None = None     # steps between validations (on the held-out train videos, mixed levels)
+    val_stride: int = 1              # validate on every val_stride-th frame of the held-out videos
+    val_videos: int = 0              # train videos held out (at every level) as the validation split
     eval_levels: tuple = ("mixed",)  # C-DVD test sets of `Recipe.eval_sets`: "mixed" (Table 1's full set) and/or levels
     workers: int = 0
 
@@ -59,10 +61,10 @@ class DAVIDPreset:
 PRESETS = {
     "paper": DAVIDPreset("paper", 128, 16, "epochs",
                          dict(backbones=100, attention=100, internal=50, external=200, joint=200, all=200),
-                         lr_scale=1.0, data_preset="cpu", val_every=5_000, workers=4),
+                         lr_scale=1.0, data_preset="cpu", val_every=5_000, val_videos=3, workers=4),
     "cpu": DAVIDPreset("cpu", 64, 8, "steps",
                        dict(backbones=300, attention=100, internal=100, external=100, joint=100, all=100),
-                       lr_scale=10.0, data_preset="cpu", val_every=None, val_stride=3),
+                       lr_scale=10.0, data_preset="cpu", val_every=None, val_stride=3, val_videos=1),
     "smoke": DAVIDPreset("tiny", 32, 2, "steps", {k: 2 for k in STAGES}, lr_scale=1.0, data_preset="smoke"),
 }
 
@@ -133,11 +135,23 @@ DATASETS = ("cdvd", "dvd")
 def _sequences(root: Path, dataset: str, split: str, level):
     return read_dvd(root, split) if dataset == "dvd" else read_cdvd(root, split, level=level)
 
+def _val_level(preset: DAVIDPreset): return preset.eval_levels[0]
+
+def held_out_videos(root, preset: DAVIDPreset, *, dataset: str = "cdvd") -> list:
+    """The train videos (at the first evaluation level) held out as the validation split: those of the last
+    `preset.val_videos` sources. Training never sees them at any level; they are not test videos."""
+    if not preset.val_videos: return []
+    return split_by_source(_sequences(Path(root), dataset, "train", _val_level(preset)), preset.val_videos)[1]
+
+def _train_sequences(root: Path, dataset: str, level, preset: DAVIDPreset) -> list:
+    held = {sequence_source(s) for s in held_out_videos(root, preset, dataset=dataset)}
+    return [s for s in _sequences(root, dataset, "train", level) if sequence_source(s) not in held]
+
 def train_loaders(root, config: DAVIDConfig, preset: DAVIDPreset, *, dataset: str = "cdvd", seed: int = 0) -> dict:
     "{loader key: EpochDataLoader} for every level of `config` (and their union when it has external attention)."
     if dataset not in DATASETS: raise ValueError(f"DAVID recipe: `dataset` must be one of {DATASETS}, got {dataset!r}")
     root = Path(root)
-    ds = {level_key(lv): VideoDataset(_sequences(root, dataset, "train", lv), num_frames=config.num_frames,
+    ds = {level_key(lv): VideoDataset(_train_sequences(root, dataset, lv, preset), num_frames=config.num_frames,
                                       crop=preset.crop, augment=True, seed=seed)
           for lv in config.levels}
     if config.external_attention: ds[union_key(config.levels)] = ConcatDataset(list(ds.values()))
@@ -192,7 +206,9 @@ def recipe(preset: str = "smoke", data_root=None, *, seed: int = 0, config=None,
     phases = david_phases(cfg, p.lengths, steps_per_epoch=spe, lr_scale=p.lr_scale)
     val_dl = None
     if p.val_every:
-        val = next(iter(eval_sets(root, cfg, replace(p, eval_levels=p.eval_levels[:1]), dataset=dataset, stride=p.val_stride).values()))
+        held = held_out_videos(root, p, dataset=dataset)
+        if not held: raise ValueError("DAVID recipe: val_every needs val_videos >= 1 (train videos held out for validation)")
+        val = VideoDataset(held, num_frames=cfg.num_frames, border="replicate", centre_stride=p.val_stride)
         val_dl = EpochDataLoader(val, seed=seed, batch_size=1, num_workers=p.workers)
     with torch.random.fork_rng(devices=[]):          # the initial weights depend on `seed` only
         torch.manual_seed(seed)

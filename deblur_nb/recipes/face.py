@@ -18,7 +18,8 @@ import skimage.data
 from torchvision.transforms import v2 as T
 
 from ..core import read_image
-from ..data import FACE_SOURCES, build_synthetic, data_home, load_still, read_faces, read_landmarks, set_epoch
+from ..data import (FACE_SOURCES, build_synthetic, data_home, load_still, read_faces, read_landmarks,
+                             sequence_source, set_epoch)
 from ..evaluate import deblur_frames, evaluate_sequences
 from ..faces import FaceBlurDataset, blur_face_pair, crop_face
 from ..metrics import psnr, ssim
@@ -55,6 +56,7 @@ class FacePreset:
     patch: int | None = None  # train on random patch x patch windows of the size x size pairs (None: whole crops)
     kernel_sizes: tuple = (7, 23)  # odd support range of the random training kernels (FaceBlurDataset size_range)
     kernel_sigmas: tuple = (0.5, 3.0)  # deviation range of the random Gaussian training kernels (sigma_range)
+    val_faces: int = 0  # identities (lfw_subset faces, or train sequences) held out of training as the validation split
 
     def __post_init__(self):
         if self.train_set not in TRAIN_SETS:
@@ -68,11 +70,12 @@ class FacePreset:
 
 TRAIN_SETS = ("split", "packaged")
 PRESETS = {
-    "paper": FacePreset("paper", 128, 16, 70_000, 3e-4, "sgd", (("momentum", 0.9),), 15_000, 0.5, 0.0, "cpu", 5_000, 4),
+    "paper": FacePreset("paper", 128, 16, 70_000, 3e-4, "sgd", (("momentum", 0.9),), 15_000, 0.5, 0.0, "cpu", 5_000, 4,
+                        val_faces=2),
     "cpu": FacePreset("cpu", 64, 8, 3_000, 1e-3, "adam", (), 1_000, 0.5, 0.01, "cpu", 500, 0, train_set="packaged",
-                      patch=32),
+                      patch=32, val_faces=10),
     "smoke": FacePreset("tiny", 32, 2, 4, 1e-3, "adam", (), 2, 0.5, 0.01, "smoke", 2, 0, train_set="packaged",
-                        lfw_per_face=1, n_astronaut=4, n_generic=4, patch=16),
+                        lfw_per_face=1, n_astronaut=4, n_generic=4, patch=16, val_faces=2),
 }
 
 
@@ -107,7 +110,7 @@ def face_pairs(root, split: str, *, size: int, every: int = 1) -> list[dict]:
                 g, b = _resize(sh, size), _resize(bl, size)
             gt.append(g); lq.append(b); names.append(sh_p.name)
         if names:
-            out.append({"sequence": s.name, "subset": f"faces-{split}", "names": names,
+            out.append({"sequence": s.name, "subset": f"faces-{split}", "names": names, "source": sequence_source(s),
                         "lq": np.stack(lq).astype(np.float32), "gt": np.stack(gt).astype(np.float32)})
     if not out:
         raise ValueError(f"face recipe: no frames found under {Path(root) / split}")
@@ -118,6 +121,9 @@ class _PairDataset(Dataset):
     "Fixed (stored) blurry/sharp pairs as batch dicts, for validation."
     def __init__(self, seqs: list[dict]):
         self.items = [(s["lq"][i], s["gt"][i], f"{s['sequence']}/{n}") for s in seqs for i, n in enumerate(s["names"])]
+        self.sources = [s.get("source", s["sequence"]) for s in seqs for _ in s["names"]]
+
+    def item_sources(self): return [(key, src) for (_, _, key), src in zip(self.items, self.sources)]
 
     def __len__(self):
         return len(self.items)
@@ -248,6 +254,26 @@ def face_config(preset: str | FacePreset = "smoke", config=None) -> FaceConfig:
     raise TypeError(f"config must be 'tiny', 'cpu', 'paper', a dict or a FaceConfig, got {type(config).__name__}")
 
 
+def _crop_source(key: str) -> str:
+    "The packaged image a training crop of `packaged_training_crops` comes from (one lfw_subset face = one identity)."
+    parts = key.split("/")
+    if parts[0] == "lfw_subset": return f"skimage:lfw_subset/{parts[1].split('_')[0]}"
+    return f"skimage:{parts[1] if parts[0] == 'generic' else parts[0]}"
+
+def _held_out_sources(sources: list, n: int) -> set:
+    "The last `n` distinct face identities (lfw_subset faces when there are any, else any source) of `sources`."
+    order = list(dict.fromkeys(sources))
+    faces = [s for s in order if "lfw_subset/" in s] or order
+    if not 0 <= n < len(faces): raise ValueError(f"face recipe: cannot hold out {n} of {len(faces)} identities")
+    return set(faces[len(faces) - n:]) if n else set()
+
+class _FixedItems(Dataset):
+    "A fixed list of batch dicts (the validation pairs), with the source of each."
+    def __init__(self, items: list, sources: list): self.items, self.srcs = items, sources
+    def __len__(self): return len(self.items)
+    def __getitem__(self, i): return self.items[i]
+    def item_sources(self): return [(it["key"], s) for it, s in zip(self.items, self.srcs)]
+
 def recipe(preset: str | FacePreset = "smoke", data_root=None, *, seed: int = 0, config=None,
            model: str | None = None, cache_root=None, **overrides) -> Recipe:
     "Section 5.1's training of `FaceDeblurNet` as a `Recipe`; `.learner(out_dir).fit()` runs it."
@@ -271,8 +297,14 @@ def recipe(preset: str | FacePreset = "smoke", data_root=None, *, seed: int = 0,
         train = face_pairs(root, "train", size=p.size)
         faces = [f for s in train for f in s["gt"]]
         keys = [f"{s['sequence']}/{n}" for s in train for n in s["names"]]
-    ds = FaceBlurDataset(faces, keys=keys, seed=seed, noise_sigma=p.noise_sigma, size_range=tuple(p.kernel_sizes),
-                         sigma_range=tuple(p.kernel_sigmas))
+    sources = [_crop_source(k) for k in keys] if data_root is None and p.train_set == "packaged" else \
+        [s["source"] for s in train for _ in s["names"]]
+    held = _held_out_sources(sources, p.val_faces)
+    keep = [i for i, s in enumerate(sources) if s not in held]
+    hold = [i for i, s in enumerate(sources) if s in held]
+    blur_kw = dict(noise_sigma=p.noise_sigma, size_range=tuple(p.kernel_sizes), sigma_range=tuple(p.kernel_sigmas))
+    ds = FaceBlurDataset([faces[i] for i in keep], keys=[keys[i] for i in keep], seed=seed, **blur_kw)
+    ds.sources = [sources[i] for i in keep]
     if p.patch is not None and p.patch < p.size:
         ds = RandomPatch(ds, p.patch, seed=seed)
     dl = DataLoader(ds, batch_size=min(p.batch, len(ds)), shuffle=True, drop_last=True, num_workers=p.workers,
@@ -280,7 +312,12 @@ def recipe(preset: str | FacePreset = "smoke", data_root=None, *, seed: int = 0,
     evals = {}
     if (root / "test").is_dir():
         evals["faces-test"] = _PairDataset(face_pairs(root, "test", size=p.size))
-    val_dl = DataLoader(evals["faces-test"], batch_size=p.batch) if evals and p.val_every else None
+    val_dl = None
+    if p.val_every:   # the held-out identities, blurred once with kernels drawn as for training (fixed from run to run)
+        if not hold: raise ValueError("face recipe: val_every needs val_faces >= 1 (identities held out for validation)")
+        vds = FaceBlurDataset([faces[i] for i in hold], keys=[keys[i] for i in hold], seed=10_000 + seed, **blur_kw)
+        val = _FixedItems([vds[i] for i in range(len(vds))], [sources[i] for i in hold])
+        val_dl = DataLoader(val, batch_size=p.batch)
     phase = Phase("train", p.steps, p.lr, schedule="step", schedule_kwargs={"step_size": p.step_size, "gamma": p.gamma})
     name = f"face/{preset if isinstance(preset, str) else 'custom'}"
     return Recipe(name=name, model_name="face", model=net, config=config_to_dict(cfg), train_dl=dl, val_dl=val_dl,

@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import ConcatDataset, DataLoader
 
 from ..core import pad_to_multiple, unpad, read_image, get_device
-from ..data import (read_hide, read_gopro, sequences_to_pairs, PairedImageDataset, build_synthetic,
+from ..data import (split_by_source, read_hide, read_gopro, sequences_to_pairs, PairedImageDataset, build_synthetic,
                             boxes_to_mask, seed_worker, hide_box_file, data_home)
 from ..evaluate import restore, Timer, model_device
 from ..learner import Phase, Recipe
@@ -24,8 +24,8 @@ from ..models.hide import HIDEConfig, HIDENet, hide_loss, HIDE_LOSS_WEIGHTS
 from ..zoo import config_to_dict, config_from_dict
 
 # %% auto #0
-__all__ = ['PRESETS', 'ABLATIONS', 'HIDEPreset', 'get_preset', 'hide_phases', 'hide_roots', 'hide_train_set', 'hide_eval_set',
-           'hide_forward', 'hide_config', 'recipe', 'fg_scores', 'evaluate', 'plot_branches']
+__all__ = ['PRESETS', 'ABLATIONS', 'HIDEPreset', 'get_preset', 'hide_phases', 'hide_roots', 'hide_val_set', 'hide_train_set',
+           'hide_eval_set', 'hide_forward', 'hide_config', 'recipe', 'fg_scores', 'evaluate', 'plot_branches']
 
 # %% ../../nbs/30_recipes.hide.ipynb #0a534fc0
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class HIDEPreset:
     gopro_blur: str = "blur"    # GoPro's 'blur' or 'blur_gamma' frames
     data_preset: str | None = None  # embedded benchmark preset used when no data_root is given
     val_every: int | None = None
-    val_images: int = 4         # HIDE I (long-shot) test images used for validation
+    val_images: int = 4         # HIDE *train* images held out for validation (never trained on, never tested)
     ckpt_every: int | None = None
     workers: int = 0
     model_overrides: dict = field(default_factory=dict)  # HIDEConfig fields changed by this preset
@@ -131,9 +131,19 @@ def _hide_pairs(root: Path, split: str) -> list:
     return read_hide(root, split, boxes=box)
 
 
+def _train_val_pairs(roots: dict, p: HIDEPreset) -> tuple[list, list]:
+    "HIDE's train split less the images of its last `p.val_images` sources, and those held-out images."
+    return split_by_source(_hide_pairs(roots["hide"], "train"), p.val_images)
+
+def hide_val_set(roots: dict, p: HIDEPreset) -> PairedImageDataset | None:
+    "The validation split: whole HIDE train images held out from training (`p.val_images` sources); None if 0."
+    held = _train_val_pairs(roots, p)[1]
+    return PairedImageDataset(held, crop=None, with_mask=True) if held else None
+
 def hide_train_set(roots: dict, p: HIDEPreset, *, seed: int = 0) -> ConcatDataset:
-    "HIDE train crops (FG/BG balanced, with masks) + GoPro train crops (`has_mask` False), flipped at random."
-    parts = [PairedImageDataset(_hide_pairs(roots["hide"], "train"), crop=p.crop, augment=True,
+    """HIDE train crops (FG/BG balanced, with masks) + GoPro train crops (`has_mask` False), flipped at random;
+    without the images held out for validation (`hide_val_set`)."""
+    parts = [PairedImageDataset(_train_val_pairs(roots, p)[0], crop=p.crop, augment=True,
                                 fg_fraction=p.fg_fraction, with_mask=True, seed=seed)]
     if roots.get("gopro") is not None:
         pairs = sequences_to_pairs(read_gopro(roots["gopro"], "train", blur=p.gopro_blur))
@@ -210,7 +220,7 @@ def recipe(preset: str | HIDEPreset = "smoke", data_root=None, *, seed: int = 0,
     train = hide_train_set(roots, p, seed=seed)
     dl = DataLoader(train, batch_size=min(p.batch_size, len(train)), shuffle=True, drop_last=True,
                     num_workers=p.workers, worker_init_fn=seed_worker, generator=torch.Generator().manual_seed(seed))
-    val = hide_eval_set(roots, "test-long-shot", limit=p.val_images) if p.val_every else None
+    val = hide_val_set(roots, p) if p.val_every else None   # held-out train images, not a test set
     val_dl = DataLoader(val, batch_size=1) if val is not None else None
     evals = {"HIDE I": hide_eval_set(roots, "test-long-shot"), "HIDE II": hide_eval_set(roots, "test-close-ups")}
     if roots.get("gopro") is not None and (Path(roots["gopro"]) / "test").is_dir():

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from ..data import EpochDataLoader, VideoDataset, build_synthetic, data_home, read_gopro, read_reds
+from ..data import EpochDataLoader, VideoDataset, build_synthetic, data_home, read_gopro, read_reds, split_by_source
 from ..learner import Phase, Recipe, load_safetensors
 from ..models.edvr import EDVR, EDVRConfig
 from ..models.promotion import DualLoss, ProMotion, ProMotionConfig, ablation
@@ -38,12 +38,16 @@ class PromotionRecipe:
     num_workers: int = 0
     synthetic_preset: str = "smoke"   # deblur_nb.data.build_synthetic preset used when no data_root is given
     ckpt_every: int | None = None
+    val_every: int | None = None  # steps between validations on the held-out training clips (None: no validation)
+    val_clips: int = 0            # clips of the training split held out as the validation split (never trained on)
+    val_stride: int = 5           # validate on every val_stride-th frame of those clips
 
 RECIPES: dict[str, PromotionRecipe] = {
     "paper": PromotionRecipe("paper", crop=256, batch_size=8, predeblur_steps=50_000, tsa_steps=50_000,
-                             main_steps=600_000, num_workers=8, synthetic_preset="cpu", ckpt_every=5_000),
+                             main_steps=600_000, num_workers=8, synthetic_preset="cpu", ckpt_every=5_000,
+                             val_every=5_000, val_clips=2),
     "cpu":   PromotionRecipe("cpu", crop=64, batch_size=4, predeblur_steps=100, tsa_steps=100, main_steps=800,
-                             num_workers=1, synthetic_preset="cpu", ckpt_every=250),
+                             num_workers=1, synthetic_preset="cpu", ckpt_every=250, val_clips=1),
     "smoke": PromotionRecipe("tiny", crop=32, batch_size=2, predeblur_steps=2, tsa_steps=2, main_steps=4,
                              num_frame=3, synthetic_preset="smoke"),
 }
@@ -78,8 +82,9 @@ def recipe(preset: str = "smoke", data_root=None, *, seed: int = 0, config=None,
     if bad: raise ValueError(f"recipe: unknown override(s) {bad}; PromotionRecipe fields: {[f.name for f in fields(PromotionRecipe)]}")
     r = replace(RECIPES[preset], **overrides)
     if data_root is None: data_root = build_synthetic(data_home(), dataset, r.synthetic_preset, seed=0)
-    if dataset == "reds":
-        train, evals = read_reds(data_root, split), {"reds-val": read_reds(data_root, "val")}
+    if dataset == "reds":   # the test set of each training split: REDS val for 'train', REDS4 for 'reds4-train' (EDVR)
+        test = "reds4" if split == "reds4-train" else "val"
+        train, evals = read_reds(data_root, split), {"reds-val" if test == "val" else "reds4": read_reds(data_root, test)}
     else:
         train = read_gopro(data_root, split, blur=gopro_blur)
         evals = {f"gopro-test-{gopro_blur}": read_gopro(data_root, "test", blur=gopro_blur)}
@@ -94,13 +99,19 @@ def recipe(preset: str = "smoke", data_root=None, *, seed: int = 0, config=None,
         loss = DualLoss(**{"perceptual": perceptual, "flow_method": cfg.flow_method, "flow_mode": cfg.flow_mode, **loss_kw})
         name, fwd, with_priors = f"promotion-{ablation_name}/{preset}", promotion_forward_fn, bool(cfg.priors)
     if init_from is not None: load_safetensors(net, init_from, strict=False)
+    train, held = split_by_source(train, r.val_clips)     # the validation clips leave the training set
     ds = VideoDataset(train, num_frames=cfg.num_frame, crop=r.crop, augment=True, seed=seed)
     if fwd is not None: ds = WithPriors.for_config(ds, cfg)
+    val_dl = None
+    if r.val_every:
+        if not held: raise ValueError("recipe: val_every needs val_clips >= 1 (training clips held out for validation)")
+        val = VideoDataset(held, num_frames=cfg.num_frame, centre_stride=r.val_stride)
+        val_dl = EpochDataLoader(WithPriors.for_config(val, cfg) if fwd is not None else val, seed=seed, batch_size=1)
     dl = EpochDataLoader(ds, seed=seed, batch_size=r.batch_size, shuffle=True, drop_last=len(ds) >= r.batch_size,
                          num_workers=r.num_workers)
     eval_sets = {k: VideoDataset(v, num_frames=cfg.num_frame) for k, v in evals.items()}
-    return Recipe(name=name, model_name=model, model=net, config=config_to_dict(cfg), train_dl=dl, val_dl=None,
+    return Recipe(name=name, model_name=model, model=net, config=config_to_dict(cfg), train_dl=dl, val_dl=val_dl,
                   loss_fn=loss, loss_weights=loss.weights, phases=phases(r, with_priors=with_priors),
                   forward_fn=fwd, eval_sets=eval_sets,
                   learner_kwargs={"optimizer": "adam", "opt_kwargs": {"betas": r.betas}, "ckpt_every": r.ckpt_every,
-                                  "seed": seed})
+                                  "seed": seed, **({"val_every": r.val_every} if val_dl is not None else {})})
