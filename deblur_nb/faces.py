@@ -592,17 +592,18 @@ def read_mined(folder) -> tuple[list[Path], np.ndarray]:
     return paths, (np.stack([lm[p.name] for p in paths]) if paths else np.zeros((0, N_LANDMARKS, 2), np.float32))
 
 # %% ../nbs/16_faces.ipynb #ee090bf4
-def annotate_faces(folders, *, upsample: int = 1, overwrite: bool = False) -> list[Path]:
-    "Write `landmarks.json` (dlib, on `sharp/`) into each face sequence folder; returns the files written."
+def annotate_faces(folders, *, on: str = "blur", upsample: int = 1, overwrite: bool = False) -> list[Path]:
+    "Write `landmarks.json` (dlib on the `on` frames: 'blur' (default, section 3.4) or 'sharp') into each face sequence folder."
+    if on not in ("blur", "sharp"): raise ValueError(f"on must be 'blur' or 'sharp', got {on!r}")
     written = []
     for folder in ([folders] if isinstance(folders, (str, Path)) else folders):
         folder = Path(folder)
         out = folder / "landmarks.json"
         if out.exists() and not overwrite:
             continue
-        paths = list_images(folder / "sharp")
+        paths = list_images(folder / on)
         if not paths:
-            raise FileNotFoundError(f"annotate_faces: no images in {folder / 'sharp'}")
+            raise FileNotFoundError(f"annotate_faces: no images in {folder / on}")
         lms = {}
         for p in paths:
             img = read_image(p)

@@ -1,4 +1,4 @@
-"Fast checks of deblur_nb.data outside the notebook: readers on freshly built sets, masks, windows, errors."
+"Fast checks of deblur_nb.data and deblur_nb.embedded outside the notebooks: readers on freshly built sets, masks, windows, errors, disjoint sources."
 import json
 
 import numpy as np
@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from deblur_nb.core import read_image, write_image
-from deblur_nb.data import (BUILD_VERSION, CDVD_LEVEL_NAMES, EpochDataLoader, PairedImageDataset, boxes_to_mask,
-                            build_synthetic, read_cdvd, read_datasheet, read_faces, read_hide, read_reds, window_indices)
+from deblur_nb.data import (CDVD_LEVEL_NAMES, HIDE_SPLITS, EpochDataLoader, PairedImageDataset, boxes_to_mask,
+                            read_cdvd, read_dvd, read_faces, read_gopro, read_hide, read_reds, window_indices)
+from deblur_nb.embedded import BUILD_KINDS, BUILD_VERSION, build_synthetic, read_datasheet
 from deblur_nb.metrics import psnr
 from deblur_nb.synth import CDVD_LEVELS
 
@@ -22,6 +23,58 @@ def test_window_indices_borders():
     assert window_indices(1, 5, 6) == [1, 0, 1, 2, 3]
     assert window_indices(5, 5, 6, "replicate") == [3, 4, 5, 5, 5]
     with pytest.raises(ValueError, match="border must be one of"): window_indices(0, 3, 4, "wrap")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    "The smoke set of every kind, built once for this file."
+    root = tmp_path_factory.mktemp("bench")
+    return {k: build_synthetic(root, k, "smoke") for k in BUILD_KINDS}
+
+
+def _sources_by_split(kind, root):
+    "{split name: set of source ids}, the splits as the readers return them, the ids from sources.json."
+    src = json.loads((root/"sources.json").read_text())
+    ids = lambda keys: {src[k] for k in keys}
+    if kind == "gopro": return {s: ids(f"{s}/{q.name}" for q in read_gopro(root, s)) for s in ("train", "test")}
+    if kind == "hide": return {s: ids(f"{HIDE_SPLITS[s]}/{p.lq.name}" for p in read_hide(root, s)) for s in HIDE_SPLITS}
+    if kind == "dvd":
+        out = {s: ids(f"quantitative_datasets/{q.name}" for q in read_dvd(root, s)) for s in ("train", "test")}
+        return {**out, "qualitative": ids(f"qualitative_datasets/{q.name}" for q in read_dvd(root, "qualitative"))}
+    if kind == "cdvd": return {s: ids(f"C-DVD-7/{q.name}" for q in read_cdvd(root, s, level=7)) for s in ("train", "test")}
+    if kind == "reds":
+        key = lambda q: f"val_blur/{q.name[4:]}" if q.name.startswith("val/") else f"train_blur/{q.name}"
+        return {s: ids(key(q) if s == "reds4-train" else f"{'val' if s == 'val' else 'train'}_blur/{q.name}"
+                       for q in read_reds(root, s)) for s in ("train", "val", "reds4", "reds4-train")}
+    return {s: ids(f"{s}/{q.name}" for q in read_faces(root, s)) for s in ("train", "val", "test")}
+
+
+def test_disjoint_sources_every_kind(built):
+    "Train, validation and test never share a packaged source, for every kind, by the sources.json of each built set."
+    for kind, root in built.items():
+        by = _sources_by_split(kind, root)
+        assert all(by.values()), (kind, by)
+        if kind == "reds":   # two protocols: standard (train | val) and REDS4 (reds4-train | reds4)
+            pairs = [("train", "val"), ("reds4-train", "reds4")]
+        else: pairs = [(a, b) for a in by for b in by if a < b and {a, b} & {"train", "val"}]   # test sets may share
+        for a, b in pairs: assert not by[a] & by[b], (kind, a, b, by[a] & by[b])
+    faces = _sources_by_split("faces", built["faces"])
+    assert len(faces["test"]) >= 5 and len(faces["train"]) >= 5 and faces["val"]           # identities per split
+    hide = _sources_by_split("hide", built["hide"])
+    assert hide["test-long-shot"] == {"hide:test-long-shot"} and hide["test-close-ups"] == {"hide:test-close-ups"}
+
+
+def test_hide_mask_is_people_alpha(built):
+    "G (masks/) is where the people are: every box is a person's box of G, and boxes cover G."
+    for split in HIDE_SPLITS:
+        for p in read_hide(built["hide"], split):
+            G = read_image(p.meta["mask"])[..., 0] > 0.5
+            assert G.any() and (boxes_to_mask(p.boxes, *G.shape)[G] == 1).all()
+            for x0, y0, x1, y1 in p.boxes.astype(int):
+                sub = G[y0:y1, x0:x1]
+                assert sub.any(0)[0] and sub.any(0)[-1] and sub.any(1)[0] and sub.any(1)[-1]   # tight: G touches all 4 edges
+    sheet = read_datasheet(built["hide"])
+    assert sheet["fg_cover"]["test-close-ups"]["fg_pixels"] > sheet["fg_cover"]["test-long-shot"]["fg_pixels"]
 
 
 def test_faces_build_read_and_cache(tmp_path):
@@ -63,6 +116,7 @@ def test_smoke_blur_is_realistic(tmp_path, kind):
     "The blurry-vs-sharp PSNR, recomputed from the written files, is in a realistic range and matches the datasheet."
     root = build_synthetic(tmp_path, kind, "smoke")
     sheet = read_datasheet(root)
+    assert sheet["version"] == BUILD_VERSION
     if kind == "reds":
         sets = {s: [p for q in read_reds(root, s) for p in q.pairs()] for s in ("train", "val", "reds4")}
     else:
