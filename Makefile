@@ -15,7 +15,7 @@ export OMP_NUM_THREADS ?= 2
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: install test test-nbs test-py test-reproduce check-sync reproduce bench clean-venv
+.PHONY: install test test-nbs test-py test-reproduce check-sync reproduce bench clean-venv lab docs test-docs
 
 install: $(STAMP)
 
@@ -64,3 +64,9 @@ bench: install
 
 clean-venv:
 	rm -rf $(VENV)
+
+# JupyterLab on the repository root, bound to 127.0.0.1 (open the URL with the token it prints; LAB_ARGS adds flags,
+# e.g. LAB_ARGS=--no-browser); the project's kernel is the python3 kernel that `install` registers in .venv
+lab: install
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
+	  $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True) $(LAB_ARGS)
