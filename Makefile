@@ -15,7 +15,7 @@ export OMP_NUM_THREADS ?= 2
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: install test test-nbs test-py test-reproduce check-sync reproduce bench clean-venv lab docs test-docs
+.PHONY: install test test-nbs test-py test-reproduce check-sync reproduce bench clean-venv lab docs
 
 install: $(STAMP)
 
@@ -30,6 +30,7 @@ test: install
 	$(MAKE) check-sync
 	$(MAKE) test-nbs
 	$(MAKE) test-py
+	$(MAKE) docs
 	$(MAKE) test-reproduce
 
 # nbdev_test runs every notebook cell except those flagged slow/cuda (settings.ini tst_flags)
@@ -70,3 +71,8 @@ clean-venv:
 lab: install
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
 	  $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True) $(LAB_ARGS)
+
+# the documentation site from the notebooks (saved outputs, nothing re-executed) and docstrings, offline, into _docs/:
+# Sphinx + myst-nb with warnings as errors, then every internal link and anchor checked (scripts/build_docs.py)
+docs: install
+	$(BIN)/python scripts/build_docs.py --out _docs
