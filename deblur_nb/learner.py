@@ -405,6 +405,7 @@ class Learner:
       exponential moving average of the weights); `precision` ('auto', 'fp32', 'fp16', 'bf16', resolved by
       `deblur_nb.core.resolve_precision`); `device` ('auto', 'cpu', 'cuda', 'cuda:N'); `seed` and `deterministic`;
       `callbacks`; `log_every`, `progress`; `ddp_kwargs` for DistributedDataParallel.
+
     Arguments are checked when the Learner is built (a typo in a phase's `trainable` prefixes fails here, not hours
     into training)."""
     def __init__(self, model: nn.Module, train_dl: DataLoader | Mapping[str, DataLoader], *,
