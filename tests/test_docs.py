@@ -82,3 +82,20 @@ def test_docstrings_stand_alone():
             if re.search(r"(?<!at or )\b(above|below)\b|\b(this|the) notebook\b|\b(previous|next) cell\b", doc, re.I):
                 bad.append(f"{m.name}.{name}: {doc[:100]!r}")
     assert not bad, "docstrings that refer to the notebook around them:\n" + "\n".join(bad)
+
+
+def test_no_cell_mixes_imports_with_code():
+    "nbdev's doc processors execute every cell that imports something; mixed cells warn and may fail (NameError)."
+    import ast
+    bad = []
+    for nb in sorted((ROOT / "nbs").glob("*.ipynb")):
+        for i, c in enumerate(json.loads(nb.read_text())["cells"]):
+            src = "".join(c["source"])
+            if c["cell_type"] != "code" or re.search(r"(?m)^#\|\s*(export|exporti|exports)\b", src): continue
+            try: tree = ast.parse("\n".join("" if l.lstrip().startswith(("%", "!")) else l for l in src.splitlines()))
+            except SyntaxError: continue
+            nodes = list(ast.walk(tree))
+            if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes) and \
+               any(isinstance(n, (ast.Expr, ast.Assign)) for n in nodes):
+                bad.append(f"{nb.name} cell {i}: {src[:60]!r}")
+    assert not bad, "cells that mix imports with other code (put the imports in a cell of their own):\n" + "\n".join(bad)
