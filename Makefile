@@ -16,7 +16,7 @@ export OMP_NUM_THREADS ?= 2
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: install test test-nbs test-py test-reproduce check-sync reproduce bench bench-all clean-venv
+.PHONY: install test test-nbs test-py test-reproduce check-sync reproduce bench bench-all clean-venv lab docs
 
 install: $(STAMP)
 
@@ -33,6 +33,7 @@ test: install
 	$(MAKE) check-sync
 	$(MAKE) test-nbs
 	$(MAKE) test-py
+	$(MAKE) docs
 	$(MAKE) test-reproduce
 
 # nbdev_test runs every notebook cell except those flagged slow/cuda (settings.ini tst_flags)
@@ -74,3 +75,14 @@ bench-all: bench
 
 clean-venv:
 	rm -rf $(VENV)
+
+# JupyterLab on the repository root, bound to 127.0.0.1 (open the URL with the token it prints; LAB_ARGS adds flags,
+# e.g. LAB_ARGS=--no-browser); the project's kernel is the python3 kernel that `install` registers in .venv
+lab: install
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
+	  $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True) $(LAB_ARGS)
+
+# the documentation site from the notebooks (saved outputs, nothing re-executed) and docstrings, offline, into _docs/:
+# Sphinx + myst-nb with warnings as errors, then every internal link and anchor checked (scripts/build_docs.py)
+docs: install
+	$(BIN)/python scripts/build_docs.py --out _docs

@@ -82,9 +82,22 @@ def input_kind(src) -> str:
 def deblur_path(model, src, dst, *, force: bool = False, batch_size: int = 4, border: str = "replicate",
                 tile: int | str | None = "auto", overlap: int = 32, precision: str = "fp32", bit_depth: int = 8,
                 max_frames: int | None = None, progress: bool = False, memory_budget: float | None = None) -> dict:
-    """Deblur image file, image folder or video file `src` into `dst` (see the table above) with `model`.
-    `max_frames` keeps the first frames of a video (or folder). The output folder must be writable (checked first).
-    Returns {'input', 'output', 'kind', 'frames', 'seconds', 'fps'} (network time, synchronised)."""
+    """Deblur the image file, image folder or video file `src` into `dst` with `model`.
+
+    - image file -> image file `dst`, or a file of the same name inside the existing folder `dst`;
+    - folder of images -> folder `dst` (created), same file names. Image models restore every image on its own
+      (sizes may differ); video models read the folder as one frame sequence in natural order (`2.png` before
+      `10.png`) and restore it with temporal windows;
+    - video file (mp4, avi, mov, mkv) -> video file `dst` (or one of the same name inside the existing folder `dst`)
+      with the same frame rate and frame count.
+
+    Every output path is checked before any work starts: if one exists and `force` is False, nothing is written
+    and FileExistsError names it; the output folder must be writable. `max_frames` keeps the first frames of a
+    video (or folder). `batch_size`, `border`, `tile` ('auto' tiles frames above the memory budget
+    `memory_budget`), `overlap` and `precision` are passed on to `deblur_frames`; `bit_depth` (8 or 16) is that of
+    the written images; `progress` shows a progress bar.
+    Returns {'input', 'output', 'kind' ('image' | 'folder' | 'video'), 'frames', 'seconds', 'fps'}, where
+    `seconds` is the network time (device synchronised) and `fps` the frames per second of that time."""
     src, dst = Path(src), Path(dst)
     kind = input_kind(src)
     if max_frames is not None and max_frames < 1: raise ValueError(f"--max-frames must be >= 1, got {max_frames}")

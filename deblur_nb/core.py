@@ -23,7 +23,7 @@ import torch.nn.functional as F
 __all__ = ['IMAGE_EXTS', 'VIDEO_CODECS', 'PRECISIONS', 'read_image', 'write_image', 'list_images', 'read_frames', 'write_frames',
            'Video', 'VideoInfo', 'video_info', 'video_fps', 'iter_video', 'read_video', 'write_video',
            'image_to_tensor', 'tensor_to_image', 'clip_to_tensor', 'tensor_to_clip', 'seed_everything', 'get_device',
-           'resolve_precision', 'autocast', 'pad_to_multiple', 'unpad', 'tiled_apply']
+           'resolve_precision', 'autocast', 'pad_to_multiple', 'unpad', 'tiled_apply', 'figure_png', 'figure_image']
 
 # %% ../nbs/00_core.ipynb #9c11ca93
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -461,3 +461,30 @@ def tiled_apply(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, *, 
             norm[y0:y0 + th, x0:x0 + tw] += w2
     if (norm <= 0).any(): raise ValueError(f"overlap={overlap} leaves pixels uncovered; use a larger tile or overlap")
     return unpad(out.div_(norm).to(o.dtype), size)
+
+# %% ../nbs/00_core.ipynb #a196e046
+def figure_png(fig,                       # a matplotlib Figure
+               *, dpi: int = 60,          # output resolution: a 10-inch-wide figure becomes 600 pixels wide
+               colors: int | None = 256   # palette size of the PNG; None keeps full 24-bit RGB
+              ) -> bytes:
+    "PNG bytes of `fig` (tight bounding box, white background) at `dpi`; the figure is closed afterwards."
+    import io
+    import matplotlib.pyplot as plt
+    from PIL import Image
+    if not hasattr(fig, "savefig"): raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not 10 <= dpi <= 600:
+        raise ValueError(f"dpi must be a number in [10, 600], got {dpi!r}")
+    if colors is not None and (isinstance(colors, bool) or not isinstance(colors, int) or not 2 <= colors <= 256):
+        raise ValueError(f"colors must be None or an int in [2, 256], got {colors!r}")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    plt.close(fig)
+    if colors is None: return buf.getvalue()
+    out = io.BytesIO()
+    Image.open(buf).convert("RGB").quantize(colors=colors).save(out, format="png", optimize=True)
+    return out.getvalue()
+
+def figure_image(fig, *, dpi: int = 60, colors: int | None = 256):
+    "`fig` as an `IPython.display.Image` (PNG from `figure_png`); the last line of a notebook cell displays it."
+    from IPython.display import Image
+    return Image(data=figure_png(fig, dpi=dpi, colors=colors), format="png")

@@ -177,7 +177,13 @@ class BoxFile:
 
 def write_boxes(path, boxes: dict, *, sizes: dict, split: str, source: str, scores: dict | None = None,
                 meta: dict | None = None, overwrite: bool = False) -> Path:
-    "Write a box file (format above); `boxes[name]` is (n, 4) xyxy pixels, `sizes[name]` (H, W)."
+    """Write the HIDE foreground-box file `path` (JSON, format "deblur_nb.hide_boxes", one file per split).
+
+    `boxes[name]`: (n, 4) boxes of image `name`, xyxy in continuous pixel coordinates (origin at the top-left
+    corner of the top-left pixel; x1, y1 exclusive); an empty array means no person. `sizes[name]`: (H, W) of that
+    image. `source` says where the boxes come from ('hog', 'synthetic', 'manual'); `scores` (optional) holds the
+    detector's score of each box; `meta` adds top-level fields (e.g. the detector's settings). Refuses to replace
+    an existing file unless `overwrite=True`. Read it back with `read_boxes`."""
     path = Path(path)
     if path.exists() and not overwrite: raise FileExistsError(f"{path}: already exists; pass overwrite=True to replace it")
     images = {}
@@ -416,7 +422,10 @@ def read_reds(root, split: str = "train", *, check: str = "verify") -> list[Fram
 LANDMARK_FORMAT = "deblur_nb.landmarks"
 
 def write_landmarks(path, landmarks: dict, *, points: int = 68, overwrite: bool = False) -> Path:
-    "Write {frame name: (points, 2) array or None} to a landmarks file (format above)."
+    """Write `landmarks` {frame name: (points, 2) array of (x, y) pixels, or None where no face was found} to the
+    JSON file `path` (format "deblur_nb.landmarks": `{"format", "version", "points", "frames": {name: [[x, y],
+    ...] or null}}`, in the sharp frame's pixel coordinates). Refuses to replace an existing file unless
+    `overwrite=True`. Read it back with `read_landmarks`."""
     path = Path(path)
     if path.exists() and not overwrite: raise FileExistsError(f"{path}: already exists; pass overwrite=True to replace it")
     frames = {}

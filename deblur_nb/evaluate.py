@@ -469,7 +469,11 @@ def evaluate_dataset(model: nn.Module, dataset, *, subset: str = "", metrics=Non
 AVERAGES = ("sequences", "frames")
 
 def summarize(df: pd.DataFrame, *, average: str = "sequences") -> pd.DataFrame:
-    "Per-sequence, per-subset and overall means of `evaluate_sequences`' metric columns (`average`: see above)."
+    """Per-sequence, per-subset and overall means of the metric columns of `evaluate_sequences`' table `df`.
+
+    `average="sequences"` (the video papers' convention: DAVID, EDVR, PRO-MOTION) averages the frames of each
+    sequence, then the sequence means; `average="frames"` (the image papers' convention on GoPro and HIDE)
+    averages all frames of a subset directly. Both give the same per-sequence rows."""
     if average not in AVERAGES: raise ValueError(f"average must be one of {AVERAGES}, got {average!r}")
     conv = dict(df.attrs.get("conventions", {}))
     cols = list(conv) or [c for c in df.columns if c not in ("subset", "sequence", "frame", "name", "seconds")]

@@ -406,7 +406,26 @@ def set_memory_format(model: nn.Module, memory_format: str) -> nn.Module:
     return model
 
 class Learner:
-    "One training loop: phases, weighted losses, AMP, EMA, validation, checkpoints with exact resume, DDP."
+    """The one training loop of deblur_nb: phases, weighted losses, mixed precision, EMA, validation, checkpoints
+    with exact resume, and DistributedDataParallel under torchrun. `fit()` runs it.
+
+    - `model`, `train_dl`: the network and a DataLoader of batch dicts ({'lq', 'gt', ...}), or a dict of named
+      loaders that phases pick with `Phase.data`.
+    - `loss_fn(output, batch) -> {name: loss}`, summed with `loss_weights` {name: weight >= 0}; a `Phase` may
+      override the weights (0 switches a term off).
+    - `phases`: the schedule, a sequence of `Phase(name, steps, lr, trainable=..., schedule=...)`.
+    - `forward_fn(model, batch)`: how a batch reaches the model (default `model(batch['lq'])`).
+    - `val_dl`, `val_every`, `metrics` {name: fn(pred, gt)}: validation every `val_every` steps.
+    - `out_dir`: `checkpoints/` (every `ckpt_every` steps and at the end of each phase; the newest
+      `keep_checkpoints` kept), `log.csv` and the final `model.safetensors` (`model_ema.safetensors` with EMA);
+      `weights_metadata` is added to the metadata of every saved weights file.
+    - `optimizer` (one of `OPTIMIZERS`) with `opt_kwargs`; `grad_clip` (max gradient norm); `ema_decay` (an
+      exponential moving average of the weights); `precision` ('auto', 'fp32', 'fp16', 'bf16', resolved by
+      `deblur_nb.core.resolve_precision`); `device` ('auto', 'cpu', 'cuda', 'cuda:N'); `seed` and `deterministic`;
+      `callbacks`; `log_every`, `progress`; `ddp_kwargs` for DistributedDataParallel.
+
+    Arguments are checked when the Learner is built (a typo in a phase's `trainable` prefixes fails here, not hours
+    into training)."""
     def __init__(self, model: nn.Module, train_dl: DataLoader | Mapping[str, DataLoader], *,
                  loss_fn: Callable[[Any, dict], dict], loss_weights: Mapping[str, float], phases: Sequence[Phase],
                  forward_fn: Callable | None = None, val_dl: DataLoader | None = None, val_every: int | None = None,

@@ -37,7 +37,14 @@ def sample_video(name: str = "bikes.mp4") -> Path:
 def compute_priors(frames: np.ndarray,     # (T, H, W, 3) float RGB in [0, 1], centre frame T // 2
                    *, flow_method: FlowMethod = "dis", flow_mode: str = "color_gray",
                    blur_inverse: bool = True) -> dict[str, np.ndarray]:
-    "PRO-MOTION's priors of one clip as named numpy arrays (see the table above)."
+    """PRO-MOTION's priors of one clip `frames` (T, H, W, 3), as named numpy arrays:
+
+    - 'contrast' (eqs. 1-2), 'gradient' (eq. 3) and 'motion' (the centre frame's flow map, and |G_t - G_i| for the
+      other frames), each (T, H, W);
+    - 'flow' (H, W, 2): the optical flow of the centre frame (`flow_method`), and 'flow_map' (H, W) made from it
+      (`flow_mode`);
+    - 'laplacian_var' (T,) and 'blur_vector' (T,): eq. 4's blur degree of each frame (`blur_inverse`: from the
+      inverse Laplacian variances, so that blurrier frames get larger values)."""
     a = np.asarray(frames)
     if a.ndim != 4 or a.shape[-1] != 3 or not np.issubdtype(a.dtype, np.floating):
         raise ValueError(f"compute_priors: `frames` must be a float (T, H, W, 3) clip, got {a.dtype} {a.shape}")

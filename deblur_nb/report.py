@@ -725,7 +725,10 @@ def _batch_parent() -> str | None:
     return None
 
 def frontend_reason() -> tuple[bool, str]:
-    "(interactive, why): whether widgets will be rendered, and which rule above decided."
+    """(interactive, why): whether ipywidgets will be rendered, and the rule that decided. Rules, first match wins:
+    DEBLUR_NB_STATIC=1 / 0 forces static / interactive; IN_TEST (nbdev_test) -> static; no IPython, or an IPython
+    shell that is not a Jupyter kernel -> static; a kernel whose front-end allows no stdin (nbclient, papermill)
+    or that runs under a batch parent process -> static; otherwise interactive."""
     env = os.environ.get("DEBLUR_NB_STATIC", "").strip()
     if env in ("1", "0"): return env == "0", f"DEBLUR_NB_STATIC={env}"
     if os.environ.get("IN_TEST"): return False, "IN_TEST is set (nbdev_test)"
@@ -740,7 +743,7 @@ def frontend_reason() -> tuple[bool, str]:
     return True, "Jupyter kernel with an interactive front-end"
 
 def interactive_frontend() -> bool:
-    "True when widgets will be rendered: a Jupyter kernel with a live front-end (see the rules above)."
+    "True when ipywidgets will be rendered (a Jupyter kernel with a live front-end); the rules: `frontend_reason`."
     return frontend_reason()[0]
 
 # %% ../nbs/39_report.ipynb #37df0cb1

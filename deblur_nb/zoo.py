@@ -110,7 +110,11 @@ def resolve_config(name: str, config="tiny", **overrides):
     return cfg
 
 def build_model(name: str, config="tiny", **overrides) -> nn.Module:
-    "A freshly initialised network `name` built from `config` ('tiny' | 'paper' | dict | config) and `overrides`."
+    """A freshly initialised network: `name` is one of `MODELS` ('hide', 'david', 'edvr', 'promotion', 'face');
+    `config` is a preset name ('tiny' for tests and CPU runs, 'paper' for the published size, 'cpu' where the model
+    has one), a dict of config fields, or a config instance; `overrides` replace single fields
+    (e.g. `build_model('david', 'tiny', levels=(3, 7))`). Raises ValueError naming an unknown model, preset or
+    config field, and TypeError for a config of another type."""
     net_cls, _ = model_classes(name)
     return net_cls(resolve_config(name, config, **overrides))
 
@@ -172,8 +176,11 @@ def model_config(model: nn.Module):
     return None
 
 def save_weights(model: nn.Module, path, *, name: str, config=None, overwrite: bool = False) -> Path:
-    """Write `model`'s weights to safetensors file `path`, with its model `name` and config in the metadata.
-    `config` defaults to the one the network stores (`model.cfg` / `model.config`); if given, it must equal it."""
+    """Write `model`'s weights to the safetensors file `path` and return the path; `load_model(path)` rebuilds it.
+
+    The metadata records the model `name` (one of `MODELS`; it must match the network's class), its config (the
+    one the network was built from, `model.cfg` / `model.config`; a `config` passed here must equal it) and the
+    deblur_nb version. Refuses to replace an existing file unless `overwrite=True`."""
     path = Path(path)
     net_cls, _ = model_classes(name)
     if type(model) is not net_cls:  # exact: ProMotion subclasses EDVR, and must not be saved as "edvr"
@@ -210,9 +217,17 @@ def read_metadata(path) -> dict:
     return {"model": meta.get(META_MODEL), "config": cfg, "version": meta.get(META_VERSION)}
 
 def load_model(path, *, name: str | None = None, config=None, device="cpu", strict: bool = True) -> nn.Module:
-    """Rebuild the network stored in safetensors file `path` (or shipped weights: `load_model("promotion")`) and load
-    its weights (eval mode, on `device`). `name` (optional) must match the file's model name; `name`/`config` are
-    needed only for files without metadata."""
+    """Rebuild the network stored in the safetensors file `path`, load its weights, and return it in eval mode.
+
+    `path` is a file, or the name of a model shipped inside the package (`load_model("promotion")`; see
+    `shipped_models()`). Files written by `save_weights` record the model name and its config in their metadata, so
+    `load_model(path)` is enough: the network is rebuilt with `build_model(name, config)` and the tensors are loaded
+    with safetensors (nothing is unpickled). `name`, if given, must equal the recorded name. For a bare safetensors
+    state dict without metadata, pass both `name` (one of `MODELS`) and `config` (a preset name such as 'tiny' or
+    'paper', or a dict of config fields). `device`: 'cpu', 'cuda', 'cuda:N' or 'auto'. `strict=False` tolerates
+    missing or unexpected tensors.
+    Raises FileNotFoundError for a missing file and ValueError, naming the file, for a file that is not
+    safetensors, a name that does not match, or tensors that do not fit the rebuilt network."""
     path = resolve_weights(path)
     meta = read_metadata(path)
     if name is not None: _check_name(name)

@@ -95,7 +95,11 @@ def _resize(img: np.ndarray, size: int) -> np.ndarray:
 
 
 def face_pairs(root, split: str, *, size: int, every: int = 1) -> list[dict]:
-    "Per sequence: {'sequence', 'names', 'lq' (T,S,S,3) stored blur, 'gt' (T,S,S,3) sharp}, cropped as above."
+    """Face crops of every sequence of split `split` of a `Faces`-layout root (`deblur_nb.data.read_faces`), every
+    `every`-th frame: a list of {'sequence', 'names', 'lq' (T, S, S, 3) the stored blurry frames, 'gt' (T, S, S, 3)
+    the sharp ones}, S = `size`. Frames with landmarks (`landmarks.json`) are cropped around them with
+    `deblur_nb.faces.crop_face`; frames without are taken whole and resized to S x S. The blurry frame gets the same
+    crop as its sharp frame."""
     out = []
     for s in read_faces(root, split):
         lms = read_landmarks(s.meta["landmarks"]) if "landmarks" in s.meta else {}

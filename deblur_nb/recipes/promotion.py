@@ -23,7 +23,9 @@ __all__ = ['RECIPES', 'PromotionRecipe', 'phases', 'recipe']
 # %% ../../nbs/32_recipes.promotion.ipynb #6c3cd39f
 @dataclass(frozen=True)
 class PromotionRecipe:
-    "Sizes and schedule of one preset (see the table above)."
+    """Sizes and schedule of one preset ('paper', 'cpu' or 'smoke' in `RECIPES`): the network preset, crop, batch,
+    the lengths of the three training phases (`predeblur`, `tsa`, `all`; see `phases`), the cosine restarts and
+    Adam settings of EDVR's REDS schedule, and the embedded benchmark used when no `data_root` is given."""
     model_preset: str            # EDVRConfig / ProMotionConfig classmethod: 'paper' | 'cpu' | 'tiny'
     crop: int                    # square training crop, a multiple of 16
     batch_size: int
@@ -53,7 +55,10 @@ RECIPES: dict[str, PromotionRecipe] = {
 }
 
 def phases(r: PromotionRecipe, *, with_priors: bool = True) -> list[Phase]:
-    "The three phases of the table above for recipe `r`."
+    """The three training phases of recipe `r`, as `deblur_nb.learner.Phase`s: `predeblur` trains the predeblur
+    module with the output head (`conv_1x1`, `upconv1`, `upconv2`, `conv_hr`, `conv_last`) at a constant lr; `tsa`
+    trains the TSA fusion (plus the prior encoder when `with_priors`) at a constant lr; `all` trains everything
+    with cosine annealing and `r.restarts` warm restarts down to `r.eta_min`."""
     head = ("predeblur", "conv_1x1", "upconv1", "upconv2", "conv_hr", "conv_last")
     tsa = ("fusion", "prior_encoder") if with_priors else ("fusion",)
     return [Phase("predeblur", r.predeblur_steps, r.lr, trainable=head),
