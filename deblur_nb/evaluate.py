@@ -22,6 +22,7 @@ from torch import Tensor, nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
+from .inference import PreparedModel, prepare_inference
 from .core import autocast, iter_video, pad_to_multiple, tiled_apply, unpad, video_fps, video_info, write_video
 
 # %% auto #0
@@ -201,18 +202,23 @@ def _as_frames(frames) -> tuple[Tensor, bool]:
     if a.dtype == np.uint8: raise ValueError("frames must be float in [0, 1], got uint8 (use deblur_nb.core.read_image/read_video)")
     return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).permute(0, 3, 1, 2), True
 
-def prepared(model: nn.Module, prepare: Callable[[nn.Module], nn.Module] | None = None) -> nn.Module:
-    """The network inference runs: `prepare(model)` when a model-preparation function is given (e.g. one that fuses
-    layers or changes the memory format), else `model`. The one place `deblur_frames` and `iter_deblur` (hence
-    `deblur_image` and `deblur_video`) apply it."""
+def prepared(model: nn.Module, prepare: Callable[[nn.Module], nn.Module] | str | None = "auto") -> nn.Module:
+    """The network inference runs. `prepare="auto"` (the default) gives `prepare_inference(model)` on the model's own
+    device in fp32: eval mode, BatchNorm folded, the faster deformable convolution, the measured memory format (its
+    outputs equal the plain model's to 1e-4; `model` itself is not changed). A callable is applied instead (it must
+    return an nn.Module); `None` runs `model` as it is. The one place `deblur_frames` and `iter_deblur` (hence
+    `deblur_image`, `deblur_video` and the command line) prepare the network."""
     if prepare is None: return model
+    if isinstance(prepare, str):
+        if prepare != "auto": raise ValueError(f"prepare must be 'auto', None or a callable, got {prepare!r}")
+        return model if isinstance(model, PreparedModel) else prepare_inference(model, device=model_device(model))
     out = prepare(model)
     if not isinstance(out, nn.Module): raise TypeError(f"prepare must return an nn.Module, got {type(out).__name__}")
     return out
 
 def deblur_frames(model: nn.Module, frames, *, batch_size: int = 4, border: str = "replicate", tile: int | str | None = "auto",
                   overlap: int = 32, precision: str = "fp32", timer: Timer | None = None, progress: bool = False,
-                  memory_budget: float | None = None, prepare: Callable | None = None):
+                  memory_budget: float | None = None, prepare: Callable | str | None = "auto"):
     """Restore every frame of `frames` ((T, H, W, 3) array or (T, 3, H, W) tensor, float in [0, 1]) with `model`,
     using temporal windows of `model.num_frames` (borders: `border`). Returns the same layout, clipped to [0, 1].
     Frames whose forward pass needs more than `memory_budget` are tiled (`restore`); `prepare`: see `prepared`."""
@@ -254,7 +260,7 @@ def deblur_image(model: nn.Module, img, **kwargs):
 
 def iter_deblur(model: nn.Module, frames: Iterable[np.ndarray], *, batch_size: int = 4, border: str = "replicate",
                 tile: int | str | None = "auto", overlap: int = 32, precision: str = "fp32", timer: Timer | None = None,
-                memory_budget: float | None = None, prepare: Callable | None = None):
+                memory_budget: float | None = None, prepare: Callable | str | None = "auto"):
     """Stream version of `deblur_frames` for long videos: consume (H, W, 3) float frames one by one and yield the
     restored frames in order, holding only about `batch_size + 2 * num_frames` frames in memory. Same results."""
     if batch_size < 1: raise ValueError(f"batch_size must be >= 1, got {batch_size}")
