@@ -78,6 +78,11 @@ def candidates(reports: Path) -> list[dict]:
     return found
 
 
+def _datasets(d) -> str:
+    if isinstance(d, dict): return "; ".join(f"{k}: {v}" for k, v in d.items()).replace("|", "/")
+    return ", ".join(map(str, d)) if isinstance(d, (list, tuple)) else str(d)
+
+
 def card_md(c: dict) -> str:
     rows = "\n".join(f"| {s} | {r['blurry_psnr']:.2f} | {r['psnr']:.2f} | {r['psnr'] - r['blurry_psnr']:+.2f} | "
                      + (f"{r['blurry_ssim']:.3f} | {r['ssim']:.3f} |" if "ssim" in r and "blurry_ssim" in r else "- | - |")
@@ -96,6 +101,7 @@ def card_md(c: dict) -> str:
 | seed | {c.get('seed')} |
 | commit | `{c.get('commit')}` |
 | training data | {c['training_data']} |
+| datasets | {_datasets(c.get('datasets'))} |
 | source | `{c['source']}` |
 
 ## Test results (embedded benchmark, PSNR in dB)
