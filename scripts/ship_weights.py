@@ -26,10 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from deblur_nb.zoo import MODELS, load_model, read_metadata  # noqa: E402
 
-LIMITS = ["Trained on the embedded synthetic benchmark (real photos and clips from Python packages, synthetic "
-          "blur), not on the paper's real datasets: expect little or no gain on real camera blur.",
-          "A small network trained for minutes on a CPU ('cpu' preset), not the paper's model or schedule.",
-          "The test numbers below are on the embedded benchmark's test split; they say nothing about your data."]
+def limits(preset: str, test: dict) -> list[str]:
+    out = ["Trained on the embedded synthetic benchmark (real photos and clips from Python packages, synthetic "
+           "blur), not on the paper's real datasets: expect little or no gain on real camera blur.",
+           (f"A small network trained for minutes on a CPU ('{preset}' preset), not the paper's model or schedule."
+            if preset != "paper" else "The paper's network and schedule ('paper' preset)."),
+           "The test numbers below are on the embedded benchmark's test split; they say nothing about your data."]
+    worse = [s for s, r in test.items() if r["psnr"] <= r["blurry_psnr"]]
+    if worse: out.append(f"It does not beat its blurry input on {', '.join(worse)} (PSNR): on such blur it makes images worse.")
+    return out
 TRAINING_DATA = "embedded synthetic benchmark (deblur_nb.embedded: packaged images/clips with synthetic blur)"
 
 
@@ -73,6 +78,11 @@ def candidates(reports: Path) -> list[dict]:
     return found
 
 
+def _datasets(d) -> str:
+    if isinstance(d, dict): return "; ".join(f"{k}: {v}" for k, v in d.items()).replace("|", "/")
+    return ", ".join(map(str, d)) if isinstance(d, (list, tuple)) else str(d)
+
+
 def card_md(c: dict) -> str:
     rows = "\n".join(f"| {s} | {r['blurry_psnr']:.2f} | {r['psnr']:.2f} | {r['psnr'] - r['blurry_psnr']:+.2f} | "
                      + (f"{r['blurry_ssim']:.3f} | {r['ssim']:.3f} |" if "ssim" in r and "blurry_ssim" in r else "- | - |")
@@ -91,6 +101,7 @@ def card_md(c: dict) -> str:
 | seed | {c.get('seed')} |
 | commit | `{c.get('commit')}` |
 | training data | {c['training_data']} |
+| datasets | {_datasets(c.get('datasets'))} |
 | source | `{c['source']}` |
 
 ## Test results (embedded benchmark, PSNR in dB)
@@ -141,7 +152,7 @@ def main(argv=None) -> int:
              "source": str(f["path"].relative_to(a.reports.parent) if a.reports.parent in f["path"].parents else f["path"]),
              "recipe": s["recipe"], "preset": s["preset"], "steps": s["steps"], "seed": s.get("seed"),
              "commit": s.get("commit"), "datasets": s.get("datasets"), "training_data": TRAINING_DATA,
-             "test": test, "limits": LIMITS, "sidecar": s}
+             "test": test, "limits": limits(s["preset"], test), "sidecar": s}
         total += len(data) + len(card_md(c)) + len(json.dumps(c, indent=1))
         cards.append((f, c))
     print(f"ship_weights: {len(cards)} model(s), {total / 1e6:.2f} MB in all (budget {a.budget_mb} MB)")
