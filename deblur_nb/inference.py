@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import copy
-import time
-import warnings
 
 import torch
 from torch import nn, Tensor
