@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import copy
-import time
-import warnings
 
 import torch
 from torch import nn, Tensor
@@ -36,8 +34,8 @@ def fuse_conv_bn(model: nn.Module) -> int:
     return n
 
 # %% ../nbs/18_inference.ipynb #e39c45f4
-# Network classes whose CPU inference measured faster in channels-last (NHWC) than in NCHW: `benchmarks/bench.py`,
-# one thread, fp32 (tiny and paper configs; the README's Performance section shows the ratios).
+# Network classes whose CPU inference measured faster in channels-last (NHWC) than in NCHW in interleaved trials
+# (one thread, fp32, tiny and paper configs); `benchmarks/bench.py` prints the prepared/plain ratios.
 CHANNELS_LAST: set[str] = {"EDVR", "ProMotion"}
 MEMORY_FORMATS = ("auto", "channels_last", "contiguous")
 

@@ -79,7 +79,7 @@ def deform_conv2d_gs(x: Tensor,        # (B, C, H, W) features to sample
                     ) -> Tensor:       # (B, cout, H, W)
     """`torchvision.ops.deform_conv2d` (stride 1, dilation 1, 'same' padding k // 2) as one `F.grid_sample` gather of
     every group and tap plus one matmul. Same bilinear sampling with zeros outside the map; forward and backward
-    are several times faster on CPU (measured in the notebook and in `benchmarks/bench.py`). Positions are computed
+    are faster on CPU (EDVR/PRO-MOTION rows of `benchmarks/bench.py`). Positions are computed
     in float32 even under bf16/fp16 autocast (bf16 cannot address pixels beyond 256 exactly)."""
     B, C, H, W = x.shape
     cout, cin, kh, kw = weight.shape
