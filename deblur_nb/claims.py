@@ -23,7 +23,7 @@ __all__ = ['VERDICTS', 'CLAIM_FIELDS', 'GAIN_FIELDS', 'Claim', 'paper_claims', '
 # %% ../nbs/38_claims.ipynb #cc078a44
 @dataclass(frozen=True)
 class Claim:
-    "One ordering a paper claims: `better` scores above `worse` on `dataset` in `metric`."
+    "One ordering a paper claims: `better` outscores `worse` on `dataset` in `metric`."
     paper: str
     claim: str  # short sentence, e.g. "Ours > w/o attention"
     table: str
@@ -83,7 +83,7 @@ def paper_claims(paper: str) -> list[Claim]:
 VERDICTS = ("reproduced", "contradicted", "inconclusive")
 
 def verdict(ci95: Sequence[float | None] | None) -> str:
-    "`reproduced` if the interval lies above 0, `contradicted` if below, else `inconclusive` (also for no interval)."
+    "`reproduced` if the whole interval is > 0, `contradicted` if it is < 0, else `inconclusive` (also for no interval)."
     if ci95 is None or any(v is None or not math.isfinite(v) for v in ci95):
         return "inconclusive"
     lo, hi = ci95

@@ -93,7 +93,7 @@ def deblur_path(model, src, dst, *, force: bool = False, batch_size: int = 4, bo
 
     Every output path is checked before any work starts: if one exists and `force` is False, nothing is written
     and FileExistsError names it; the output folder must be writable. `max_frames` keeps the first frames of a
-    video (or folder). `batch_size`, `border`, `tile` ('auto' tiles frames above the memory budget
+    video (or folder). `batch_size`, `border`, `tile` ('auto' tiles frames that exceed the memory budget
     `memory_budget`), `overlap` and `precision` are passed on to `deblur_frames`; `bit_depth` (8 or 16) is that of
     the written images; `progress` shows a progress bar.
     Returns {'input', 'output', 'kind' ('image' | 'folder' | 'video'), 'frames', 'seconds', 'fps'}, where

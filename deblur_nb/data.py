@@ -495,8 +495,8 @@ def _sources_map(folder: Path) -> dict | None:
     return _SOURCES_CACHE[key]
 
 def item_source(path, *, sequence: bool = True, depth: int = 4, default: str | None = None) -> str:
-    """The source id of the frame or image file `path`: what the nearest `sources.json` (up to `depth` folders
-    above it) says for one of its folders (or the file), else its sequence folder (`sequence=True`) or the
+    """The source id of the frame or image file `path`: what the nearest `sources.json` (in `path`'s parent
+    folders, at most `depth` levels up) says for one of its folders (or the file), else its sequence folder (`sequence=True`) or the
     file itself (single images)."""
     p = Path(path).resolve()
     for anc in list(p.parents)[:depth]:

@@ -127,7 +127,7 @@ def _load_source(src: str) -> np.ndarray:
     return cv2.cvtColor(im, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
 
 def load_still(name: str) -> np.ndarray:
-    """A real photo (or one clip frame) shipped in a package, (H, W, 3) float32 in [0, 1], by source id (see above);
+    """A real photo (or one clip frame) shipped in a package, (H, W, 3) float32 in [0, 1], by source id (as `sources.json` names it);
     bare names are still accepted: skimage.data.<name>, 'motorcycle_left', sklearn 'china'/'flower', 'grace_hopper'."""
     return _load_source(name).copy()
 

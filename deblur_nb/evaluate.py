@@ -50,7 +50,7 @@ def restore(model: nn.Module, x: Tensor, *, tile: int | str | None = "auto", ove
     """Run `model` on whole frames: x (B, 3, H, W) for image models or (B, T, 3, H, W) for video models, on the
     model's device. Pads to `model.size_multiple` and returns the (B, 3, H, W) float32 output cropped to H, W.
     `tile`: 'auto' (default) tiles only when the forward pass would need more than `memory_budget` bytes of
-    activations (`auto_tile`); an int tiles frames with a side above it; None never tiles. Tiles overlap by `overlap`."""
+    activations (`auto_tile`); an int tiles frames with a side longer than it; None never tiles. Tiles overlap by `overlap`."""
     t = getattr(model, "num_frames", 1)
     if t == 1 and x.ndim == 5 and x.shape[1] == 1: x = x[:, 0]  # a one-frame window is an image
     want = 4 if t == 1 else 5

@@ -30,7 +30,7 @@ def test_index_repeats_readme_word_for_word():
     assert i_intro == r_intro, "the introduction (title to first '## ') differs between README.md and nbs/index.ipynb"
     for name in SHARED:
         assert name in r_secs and name in i_secs, f"section '## {name}' must be in README.md and nbs/index.ipynb"
-        assert i_secs[name] == r_secs[name], f"section '## {name}' differs: copy README.md's text into nbs/index.ipynb"
+        assert i_secs[name] == r_secs[name], f"section '## {name}' differs: run python scripts/sync_index.py (copies README.md's text into nbs/index.ipynb)"
 
 
 @pytest.fixture(scope="module")
