@@ -21,7 +21,7 @@ import pandas as pd
 from . import __version__
 from .core import IMAGE_EXTS, PRECISIONS, get_device, list_images, read_image, write_image
 from .evaluate import (AVERAGES, BORDERS, SSIM_MODES, Timer, deblur_image, deblur_video, evaluate_dataset,
-                                iter_deblur, model_device, standard_metrics, summarize, write_table)
+                                iter_deblur, model_device, prepared, standard_metrics, summarize, write_table)
 from .learner import CheckpointError
 from .zoo import (MODELS, PRESETS, available_models, default_weights, load_model, model_classes, read_metadata,
                            save_weights, shipped_weights, weights_dir)
@@ -102,6 +102,7 @@ def deblur_path(model, src, dst, *, force: bool = False, batch_size: int = 4, bo
     kind = input_kind(src)
     if max_frames is not None and max_frames < 1: raise ValueError(f"--max-frames must be >= 1, got {max_frames}")
     kw = dict(batch_size=batch_size, border=border, tile=tile, overlap=overlap, precision=precision, memory_budget=memory_budget)
+    model = prepared(model)   # prepare_inference once for every frame and image below
     timer = Timer(model_device(model))
     bar = lambda it, n, unit: it
     if progress:

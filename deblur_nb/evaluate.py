@@ -410,6 +410,7 @@ def evaluate_sequences(model: nn.Module, sequences: Iterable[dict], *, metrics=N
     with `metrics` (default `standard_metrics()`). Returns a DataFrame (subset, sequence, frame, name, <metric
     columns>, seconds) with the conventions in `.attrs['conventions']`."""
     metrics = _check_metrics(standard_metrics() if metrics is None else metrics)
+    model = prepared(model, deblur_kwargs.pop("prepare", "auto"))   # once, not once per sequence
     rows = []
     for i, seq in enumerate(sequences):
         missing = {"lq", "gt", "sequence"} - set(seq)
