@@ -511,7 +511,10 @@ class Learner:
             dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo"); self._own_pg = True
         self.world_size = world
         self.rank = dist.get_rank() if world > 1 else 0
-        if self.device.type == "cuda": torch.cuda.set_device(self.device)
+        if self.device.type == "cuda":
+            if self.device.index is None:   # plain "cuda": torch.cuda.set_device needs an index (torch 2.11 refuses it)
+                self.device = torch.device("cuda", torch.cuda.current_device())
+            torch.cuda.set_device(self.device)
         self.streams = {k: DataStream(_distributed_loader(dl, self.rank, world, self.seed) if world > 1 else dl, k)
                         for k, dl in self.loaders.items()}
         self.scaler = torch.amp.GradScaler("cuda") if self.amp_dtype == torch.float16 and self.device.type == "cuda" else None
