@@ -19,7 +19,7 @@ model's): shape bugs of the paper presets surface without a GPU. `tests/test_gpu
     python benchmarks/gpu_check.py --data .devdata --steps 15 --time-budget 330 --out $OUT/gpu_check_h200.json
 
 Validation hold-outs are switched off (`val_every=None`, no held-out videos/images/faces): only training steps are
-timed, and a trimmed data folder (`--data`, e.g. `.devdata/` made by `.devdata/make_devdata.py`) then suffices.
+timed, and a trimmed data folder (`--data`, e.g. `.devdata/` made by `benchmarks/gpu_devdata.py`) then suffices.
 PRO-MOTION's LPIPS term runs with a random backbone when the ImageNet weights are not on the machine (the same
 compute; the row's `perceptual` says which). The JSON is rewritten after every stage and every preset, so a run
 stopped by a timeout keeps what finished; `--time-budget` skips what would start after that many seconds.
