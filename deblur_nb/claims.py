@@ -18,7 +18,7 @@ from .report import PAPERS, paper_result
 
 # %% auto #0
 __all__ = ['VERDICTS', 'CLAIM_FIELDS', 'GAIN_FIELDS', 'Claim', 'paper_claims', 'verdict', 't_interval', 'paired_bootstrap',
-           'judge_claim', 'judge_claims', 'gains', 'claims_schema_errors', 'forest_plot']
+           'judge_claim', 'judge_claims', 'unjudged', 'gains', 'claims_schema_errors', 'forest_plot']
 
 # %% ../nbs/38_claims.ipynb #cc078a44
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def judge_claim(claim: Claim, scores: pd.DataFrame, *, dataset: str | None = Non
                 measured_on=ds, metric=claim.metric, paper_delta=claim.paper_delta,
                 measured_delta=float(np.mean(deltas)), ci95=list(ci), interval="t over seeds" if method == "t"
                 else "paired bootstrap over test frames within seeds", n_seeds=len(seeds), verdict=verdict(ci),
-                note=claim.note)
+                seeds=[int(s) for s in seeds], deltas=deltas, note=claim.note)
 
 def judge_claims(claims: Iterable[Claim], scores: pd.DataFrame, *, dataset_map: Mapping[str, str] | None = None,
                  method_map: Mapping[str, str] | None = None, skip_missing: bool = False, **kwargs) -> list[dict]:
@@ -165,6 +165,11 @@ def judge_claims(claims: Iterable[Claim], scores: pd.DataFrame, *, dataset_map: 
             if not (skip_missing and "no seed scored" in str(e)):
                 raise
     return out
+
+def unjudged(claims: Iterable[Claim], judged: Sequence[Mapping]) -> list[Claim]:
+    "The `claims` that have no row in `judged` (the `judge_claims` rows), e.g. those whose configurations were not run."
+    done = {(r["claim"], r["table"], r["dataset"], r["metric"]) for r in judged}
+    return [c for c in claims if (c.claim, c.table, c.dataset, c.metric) not in done]
 
 # %% ../nbs/38_claims.ipynb #5cb17720
 def gains(scores: pd.DataFrame, methods: Sequence[str], *, blurry: str = "Blurry input", metric: str = "PSNR") -> list[dict]:

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
 import io
 import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,9 +29,9 @@ import pandas as pd
 # %% auto #0
 __all__ = ['PAPERS', 'PAPER_RESULTS', 'PRESETS', 'MANIFEST', 'SCHEMA_NAME', 'SCHEMA_VERSION', 'RESULTS_SCHEMA', 'PaperResult',
            'paper_results', 'paper_result', 'project_root', 'default_out_dir', 'validate_params', 'git_commit',
-           'code_changes', 'package_versions', 'Results', 'results_json_schema_errors', 'load_results', 'save_figure',
-           'read_training_log', 'plot_training_curves', 'keep_model', 'frontend_reason', 'interactive_frontend',
-           'compare_viewer']
+           'code_changes', 'package_versions', 'Results', 'claims_markdown', 'results_json_schema_errors',
+           'load_results', 'save_figure', 'read_training_log', 'plot_training_curves', 'keep_model', 'code_version',
+           'run_key', 'TrainedRun', 'cached_run', 'Runs', 'frontend_reason', 'interactive_frontend', 'compare_viewer']
 
 # %% ../nbs/39_report.ipynb #47faff0a
 PAPERS = ("hide", "david", "promotion", "face")
@@ -355,6 +358,8 @@ class Results:
         self.defaults = dict(preset=preset, data_source=data_source, seeds=seeds, convention=convention)
         self.commit = commit or git_commit()
         self.rows: list[dict] = []
+        self.claims: list[dict] | None = None   # `deblur_nb.claims.judge_claims` rows, set by `set_claims`
+        self.gains: list[dict] | None = None    # `deblur_nb.claims.gains` rows
         self.start = _RUN.get("start", time.time())   # the notebook's validate_params call, else now
 
     def _row_name(self, table, method, dataset, metric) -> str:
@@ -431,6 +436,19 @@ class Results:
     def tables(self) -> list[str]:
         return list(dict.fromkeys(r["table"] for r in self.rows))
 
+    def set_claims(self, claims: Sequence[dict], gains: Sequence[dict]) -> None:
+        """Attach the judged claims (`deblur_nb.claims.judge_claims` rows) and the gains over the blurry input
+        (`deblur_nb.claims.gains` rows); `write` puts them into results.json (`"claims"`, `"gains"`) and, first,
+        into results.md. ValueError naming the first bad row (`deblur_nb.claims.claims_schema_errors`)."""
+        claims, gains = [dict(c) for c in claims], [dict(g) for g in gains]
+        _check_claims(self.paper, claims, gains)
+        self.claims, self.gains = claims, gains
+
+def _check_claims(paper: str, claims: list, gains: list) -> None:
+    from deblur_nb.claims import claims_schema_errors   # claims imports this module: imported when used
+    errs = claims_schema_errors({"claims": claims, "gains": gains})
+    if errs: raise ValueError(f"{paper}: {errs[0]}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""))
+
 # %% ../nbs/39_report.ipynb #e1fc9e2e
 _num_or_null = {"type": ["number", "null"]}
 _str = {"type": "string", "minLength": 1}
@@ -465,6 +483,24 @@ RESULTS_SCHEMA = {
                 "seeds": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
                 "convention": _str, "paper_convention": {"type": ["string", "null"]},
                 "commit": _str, "note": {"type": "string"}}}},
+        "claims": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["claim", "table", "better", "worse", "dataset", "metric", "paper_delta", "measured_delta",
+                         "ci95", "n_seeds", "verdict"],
+            "properties": {
+                "claim": _str, "table": _str, "better": _str, "worse": _str, "dataset": _str, "measured_on": _str,
+                "metric": _str, "paper_delta": _num_or_null, "measured_delta": {"type": "number"},
+                "ci95": {"type": "array", "items": _num_or_null, "minItems": 2, "maxItems": 2},
+                "interval": {"type": "string"}, "n_seeds": {"type": "integer", "minimum": 1},
+                "verdict": {"enum": ["reproduced", "contradicted", "inconclusive"]},
+                "seeds": {"type": "array", "items": {"type": "integer"}},
+                "deltas": {"type": "array", "items": {"type": "number"}}, "note": {"type": "string"}}}},
+        "gains": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["method", "dataset", "blurry", "model", "gain", "n_seeds"],
+            "properties": {
+                "method": _str, "dataset": _str, "metric": _str, "blurry": {"type": "number"},
+                "model": {"type": "number"}, "gain": {"type": "number"}, "n_seeds": {"type": "integer", "minimum": 1}}}},
     },
 }
 
@@ -541,6 +577,41 @@ def _table_csv(rows: list[dict]) -> str:
                         else v) for k, v in r.items()})
     return buf.getvalue()
 
+def _ci(ci) -> str:
+    return "-" if ci is None or None in ci else f"[{ci[0]:+.2f}, {ci[1]:+.2f}]"
+
+def claims_markdown(claims: Sequence[dict] | None, gains: Sequence[dict] | None, *, heading: str = "###") -> str:
+    """The claims as a markdown table (claim, table, dataset, paper delta, measured delta, 95 % interval, seeds,
+    verdict), then the gains of the full models over their blurry input; '' when both are None."""
+    if claims is None and gains is None: return ""
+    out = []
+    if claims is not None:
+        out += [f"{heading} Claims", ""]
+        if claims:
+            how = "; ".join(dict.fromkeys(c.get("interval", "t over seeds") for c in claims))
+            out += ["| claim | table | dataset | paper delta | measured delta | 95 % interval | seeds | verdict |",
+                    "|---|---|---|---|---|---|---|---|"]
+            for c in claims:
+                ds = c["dataset"] + (f" (measured on {c['measured_on']})" if c.get("measured_on", c["dataset"]) != c["dataset"] else "")
+                pd_ = "-" if c["paper_delta"] is None else f"{c['paper_delta']:+.2f}"
+                out.append(f"| {c['claim']} | {c['table']} | {ds} | {pd_} | {c['measured_delta']:+.2f} | {_ci(c['ci95'])} | "
+                           f"{c['n_seeds']} | {c['verdict']} |")
+            n = {v: sum(c["verdict"] == v for c in claims) for v in ("reproduced", "contradicted", "inconclusive")}
+            out += ["", f"Deltas are better minus worse ({claims[0]['metric']}, dB); 95 % interval: {how}; "
+                    f"{n['reproduced']} reproduced, {n['contradicted']} contradicted, {n['inconclusive']} inconclusive "
+                    "(an interval needs at least 2 seeds)."]
+        else: out.append("No claim of the paper could be judged from this run.")
+        out.append("")
+    if gains is not None:
+        out += [f"{heading} Gains over the blurry input", ""]
+        if gains:
+            out += ["| method | dataset | blurry input | model | gain | seeds |", "|---|---|---|---|---|---|"]
+            out += [f"| {g['method']} | {g['dataset']} | {g['blurry']:.2f} | {g['model']:.2f} | {g['gain']:+.2f} | "
+                    f"{g['n_seeds']} |" for g in gains]
+        else: out.append("No full model was scored in this run.")
+        out.append("")
+    return "\n".join(out)
+
 def _write(self, out_dir, *, overwrite: bool = False, allow_dirty: bool | None = None) -> list[Path]:
     "Write results.json, results.md and each table as .md and .csv into `out_dir`; returns the paths written."
     if not self.rows: raise ValueError(f"{self.paper}: no rows to write; add() results (or not_run reasons) first")
@@ -551,6 +622,8 @@ def _write(self, out_dir, *, overwrite: bool = False, allow_dirty: bool | None =
     if dirty and not allow and any(r["preset"] != "smoke" for r in self.rows):
         raise ValueError(f"{self.paper}: refusing to write a {self.rows[0]['preset']} report from uncommitted code "
                          f"({', '.join(changed[:5])}); commit first or pass allow_dirty=True")
+    if self.claims is not None or self.gains is not None:
+        _check_claims(self.paper, list(self.claims or []), list(self.gains or []))
     stems = {t: _slug(t) for t in self.tables()}
     if len(set(stems.values())) != len(stems): raise ValueError(f"{self.paper}: table names {list(stems)} collide as files")
     files, parts = [], []
@@ -563,13 +636,16 @@ def _write(self, out_dir, *, overwrite: bool = False, allow_dirty: bool | None =
     nr = _not_run_list(self.rows)
     tail = ["## Not run", "", f"{sum(r['not_run'] is not None for r in self.rows)} of the paper's numbers were not "
             "reproduced here:", ""] + nr if nr else []
-    files.append(_write_atomic(out_dir / "results.md", f"## {self.paper}\n\n" + "\n".join(parts)
+    head = claims_markdown(self.claims, self.gains)
+    files.append(_write_atomic(out_dir / "results.md", f"## {self.paper}\n\n" + (head + "\n" if head else "") + "\n".join(parts)
                                + ("\n" + "\n".join(tail) + "\n" if tail else ""), overwrite=overwrite))
     doc = {"schema": SCHEMA_NAME, "version": SCHEMA_VERSION, "paper": self.paper,
            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": self.commit, "dirty": dirty,
            "uncommitted": list(changed or []), "packages": package_versions(),
            "wall_seconds": round(time.time() - self.start, 1),
            "tables": {t: {"md": f"{s}.md", "csv": f"{s}.csv"} for t, s in stems.items()}, "rows": self.rows}
+    if self.claims is not None or self.gains is not None:
+        doc.update(claims=list(self.claims or []), gains=list(self.gains or []))
     files.append(_write_atomic(out_dir / "results.json", json.dumps(doc, indent=1, allow_nan=False), overwrite=overwrite))
     return files
 
@@ -619,6 +695,9 @@ def results_json_schema_errors(path) -> list[str]:
     for t, fs in doc["tables"].items():
         for f in fs.values():
             if not (path.parent / f).is_file(): errs.append(f"{path}: table {t!r}: file {f} is missing")
+    if "claims" in doc or "gains" in doc:   # optional (reports written before claims were judged have neither)
+        from deblur_nb.claims import claims_schema_errors
+        errs += [f"{path}: {e}" for e in claims_schema_errors(doc)]
     return errs
 
 def load_results(path) -> pd.DataFrame:
@@ -655,10 +734,16 @@ def _val_metric(df: pd.DataFrame) -> str | None:
     cols = [c for c in df.columns if c.startswith("val/")]
     return next((c for c in cols if "psnr" in c.lower()), cols[0] if cols else None)
 
+def _across_seeds(series: list[pd.Series]) -> pd.DataFrame:
+    "Mean, min and max over seeds of step-indexed series (steps any seed logged; NaN where none did)."
+    s = pd.concat([x[~x.index.duplicated(keep="last")] for x in series], axis=1).sort_index()
+    return pd.DataFrame({"mean": s.mean(axis=1), "lo": s.min(axis=1), "hi": s.max(axis=1)})
+
 def plot_training_curves(logs: dict, out_dir=None, *, name: str = "training_curves", title: str | None = None,
                          overwrite: bool = False):
-    """Training loss and the validation metric against step, one line per configuration of `logs`
-    ({label: DataFrame from `read_training_log`}); saved as `out_dir/name.png` when `out_dir` is given."""
+    """Training loss and the validation metric against step, one line per configuration of `logs`: {label:
+    DataFrame from `read_training_log`}, or {label: [one DataFrame per seed]} for the mean over seeds with a
+    min-max band; saved as `out_dir/name.png` when `out_dir` is given."""
     from matplotlib.figure import Figure
     if not logs: raise ValueError("plot_training_curves: no training logs given")
     fig = Figure(figsize=(11, 3.6), dpi=100)
@@ -666,19 +751,31 @@ def plot_training_curves(logs: dict, out_dir=None, *, name: str = "training_curv
     metric = None
     from matplotlib import colormaps
     cols = colormaps["tab20" if len(logs) > 10 else "tab10"].colors
-    for i, (label, df) in enumerate(logs.items()):
+    for i, (label, dfs) in enumerate(logs.items()):
         c = cols[i % len(cols)]
-        tr = df[df["loss"].notna()] if "loss" in df else df.iloc[:0]
-        if len(tr):
-            y = tr["loss"].to_numpy()
-            k = max(1, len(y) // 50)      # a running mean over ~2 % of the steps keeps the trend readable
-            ax_l.plot(tr["step"], pd.Series(y).rolling(k, min_periods=1).mean(), lw=1, color=c, label=label)
-        m = _val_metric(df)
+        dfs = [dfs] if isinstance(dfs, pd.DataFrame) else list(dfs)
+        if not dfs: raise ValueError(f"plot_training_curves: no log for {label!r}")
+        lab = label if len(dfs) == 1 else f"{label} ({len(dfs)} seeds)"
+        loss = []
+        for df in dfs:
+            tr = df[df["loss"].notna()] if "loss" in df else df.iloc[:0]
+            if len(tr):
+                k = max(1, len(tr) // 50)      # a running mean over ~2 % of the steps keeps the trend readable
+                loss.append(pd.Series(tr["loss"].to_numpy(), index=tr["step"].to_numpy()).rolling(k, min_periods=1).mean())
+        if loss:
+            b = _across_seeds(loss)
+            ax_l.plot(b.index, b["mean"], lw=1, color=c, label=lab)
+            if len(loss) > 1: ax_l.fill_between(b.index, b["lo"], b["hi"], color=c, alpha=0.2, lw=0)
+        m = next((x for x in map(_val_metric, dfs) if x is not None), None)
         if m is not None:
             metric = metric or m
-            va = df[df[m].notna()]
-            ax_v.plot(va["step"], va[m], marker="o", ms=3, lw=1, color=c, label=label)
-    ax_l.set_yscale("log"); ax_l.set_xlabel("step"); ax_l.set_title("training loss (running mean)"); ax_l.grid(alpha=0.3)
+            val = [df[df[m].notna()].set_index("step")[m] for df in dfs if m in df]
+            b = _across_seeds(val).dropna(subset=["mean"])
+            ax_v.plot(b.index, b["mean"], marker="o", ms=3, lw=1, color=c, label=lab)
+            if len(val) > 1: ax_v.fill_between(b.index, b["lo"], b["hi"], color=c, alpha=0.2, lw=0)
+    ax_l.set_yscale("log"); ax_l.set_xlabel("step"); ax_l.grid(alpha=0.3)
+    band = any(not isinstance(v, pd.DataFrame) and len(v) > 1 for v in logs.values())
+    ax_l.set_title("training loss (running mean)" + (", mean and min-max over seeds" if band else ""))
     ax_v.set_xlabel("step"); ax_v.grid(alpha=0.3)
     ax_v.set_title(f"validation {metric.split('/', 1)[1].upper()}" if metric else "no validation during training")
     for ax in (ax_l, ax_v):
@@ -708,6 +805,128 @@ def keep_model(model, out_dir, paper: str, method: str, *, model_name: str, reci
            "scores": json.loads(json.dumps(scores, default=float)), "packages": package_versions(), "note": note}
     _write_atomic(card, json.dumps(doc, indent=1, allow_nan=False), overwrite=True)
     return w
+
+# %% ../nbs/39_report.ipynb #3c45ae72
+def code_version(cwd=None) -> str:
+    """The git tree hash of the `deblur_nb/` package at HEAD, with `-dirty` appended when the package has
+    uncommitted changes (or untracked files); 'unknown' when git cannot tell."""
+    pkg = Path(cwd) if cwd is not None else _HERE
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=pkg, capture_output=True, text=True, timeout=10)
+        if top.returncode != 0: return "unknown"
+        rel = pkg.resolve().relative_to(Path(top.stdout.strip()).resolve()).as_posix()
+        tree = subprocess.run(["git", "rev-parse", f"HEAD:{rel}"], cwd=pkg, capture_output=True, text=True, timeout=10)
+        st = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=pkg, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return "unknown"
+    if tree.returncode != 0 or st.returncode != 0: return "unknown"
+    return tree.stdout.strip() + ("-dirty" if st.stdout.strip() else "")
+
+def run_key(config: dict, seed: int, code: str) -> str:
+    "16 hex digits naming one training run: a hash of its configuration, seed and code version."
+    blob = json.dumps({"config": config, "seed": int(seed), "code": code}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+@dataclass
+class TrainedRun:
+    "One finished training run: the model (eval mode), its training log, the scores `score_fn` returned, and where it lives."
+    model: object
+    log: pd.DataFrame | None
+    scores: object
+    cached: bool
+    run_dir: Path
+    seconds: float
+
+def _jsonable(x):
+    "x with NaN/inf floats as None and numpy scalars as Python numbers (what run.json can hold)."
+    if isinstance(x, dict): return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return [_jsonable(v) for v in x]
+    if isinstance(x, (np.integer,)): return int(x)
+    if isinstance(x, (float, np.floating)): return float(x) if math.isfinite(x) else None
+    return x
+
+def _log_records(df: pd.DataFrame | None):
+    return None if df is None else _jsonable(df.astype(object).where(df.notna(), None).to_dict("records"))
+
+def _log_frame(records) -> pd.DataFrame | None:
+    if records is None: return None
+    df = pd.DataFrame(records)
+    for c in df.columns:
+        if c != "phase": df[c] = pd.to_numeric(df[c], errors="coerce")
+    return df
+
+def cached_run(runs_dir, config: dict, seed: int, train_fn: Callable, load_fn: Callable, *,
+               score_fn: Callable | None = None, label: str = "run", code: str | None = None, device=None) -> TrainedRun:
+    """Train with `train_fn(run_dir) -> model` (the learner writes its log.csv into run_dir), or reuse the run
+    `runs_dir` already holds for the same `config` (JSON-able dict), `seed` and code version: then `load_fn()`
+    builds the untrained model and the saved weights are loaded into it (safetensors, strict). `score_fn(model)`
+    -> JSON-able scores, kept in run.json and returned again on reuse. Nothing is reused when the code is dirty."""
+    from safetensors.torch import load_model as st_load, save_model as st_save
+    code = code_version() if code is None else code
+    key = run_key(config, seed, code)
+    run_dir = Path(runs_dir) / f"{_slug(label) or 'run'}_seed{int(seed)}_{key}"
+    meta, weights = run_dir / "run.json", run_dir / "model.safetensors"
+    reusable = not code.endswith("-dirty") and code != "unknown"
+    if reusable and meta.is_file() and weights.is_file():
+        doc = json.loads(meta.read_text())
+        if (doc.get("key"), doc.get("code"), doc.get("seed")) == (key, code, int(seed)):
+            model = load_fn()
+            st_load(model, str(weights), strict=True, device=str(next(model.parameters()).device))
+            if device is not None: model = model.to(device)
+            return TrainedRun(model.eval(), _log_frame(doc.get("log")), doc.get("scores"), True, run_dir,
+                              float(doc.get("seconds", 0.0)))
+    if run_dir.exists(): shutil.rmtree(run_dir)   # a run killed half-way (no run.json), or one of dirty code
+    run_dir.mkdir(parents=True)
+    t0 = time.time()
+    model = train_fn(run_dir)
+    seconds = time.time() - t0
+    log = read_training_log(run_dir) if (run_dir / "log.csv").is_file() else None
+    model.eval()
+    scores = _jsonable(score_fn(model)) if score_fn is not None else None
+    st_save(model, str(weights))
+    doc = {"key": key, "label": label, "config": _jsonable(json.loads(json.dumps(config, default=str))), "seed": int(seed),
+           "code": code, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+           "seconds": round(seconds, 2), "scores": scores, "log": _log_records(log)}
+    tmp = meta.with_name(".run.json.partial")
+    tmp.write_text(json.dumps(doc, indent=1, allow_nan=False))
+    os.replace(tmp, meta)
+    return TrainedRun(model, log, scores, False, run_dir, seconds)
+
+class Runs:
+    """A notebook's training runs: each call prints `run i/N: <label> seed s` and trains (or, with `runs_dir`,
+    reuses through `cached_run`) one run; without `runs_dir` the runs train uncached in a temporary folder."""
+    def __init__(self, runs_dir, total: int, *, device=None):
+        self.cache = runs_dir is not None
+        self._tmp = None if self.cache else tempfile.TemporaryDirectory()
+        self.dir = Path(runs_dir) if self.cache else Path(self._tmp.name)
+        self.total, self.done, self.device = int(total), 0, device
+        self.code = code_version() if self.cache else None
+        if self.cache and (self.code.endswith("-dirty") or self.code == "unknown"):
+            print(f"runs in {self.dir}: code version {self.code}, so no finished run is reused")
+
+    def __call__(self, label: str, config: dict, seed: int, train_fn: Callable, load_fn: Callable, *,
+                 score_fn: Callable | None = None) -> TrainedRun:
+        self.done += 1
+        print(f"run {self.done}/{self.total}: {label} seed {seed}", flush=True)
+        if self.cache:
+            r = cached_run(self.dir, config, seed, train_fn, load_fn, score_fn=score_fn, label=label, code=self.code,
+                           device=self.device)
+            if r.cached: print(f"   reused {r.run_dir.name} (trained in {r.seconds:.0f} s)", flush=True)
+            return r
+        run_dir = self.dir / f"{_slug(label) or 'run'}_seed{int(seed)}"
+        if run_dir.exists(): shutil.rmtree(run_dir)
+        run_dir.mkdir(parents=True)
+        t0 = time.time()
+        model = train_fn(run_dir)
+        seconds = time.time() - t0
+        log = read_training_log(run_dir) if (run_dir / "log.csv").is_file() else None
+        model.eval()
+        scores = _jsonable(score_fn(model)) if score_fn is not None else None
+        return TrainedRun(model, log, scores, False, run_dir, seconds)
+
+    def cleanup(self) -> None:
+        "Remove the temporary folder of uncached runs."
+        if self._tmp is not None: self._tmp.cleanup()
 
 # %% ../nbs/39_report.ipynb #37dcdb42
 _BATCH_RUNNERS = ("papermill", "nbclient", "nbconvert", "nbdev_test", "nbdev-test", "execnb")

@@ -3,8 +3,11 @@
     python scripts/readme_results.py          # rewrites the block between the results markers in README.md
     python scripts/readme_results.py --check  # exit 1 when README's block differs from what the reports say
 
-Each paper's block opens with sentences generated from its results.json (for every test set with a blurry-input
-row: the best reproduced PSNR and by how much it beats, or does not beat, the blurry input), then lists its PSNR
+Each paper's block leads with the paper's claims as judged by its reproduce notebook (paper delta, measured delta,
+95 % interval, verdict) and the gains of its full models over their blurry input, from the results.json's "claims"
+and "gains" (a report written before claims were judged says so); then sentences generated from its rows (for
+every test set with a blurry-input row: the best reproduced PSNR and by how much it beats, or does not beat, the
+blurry input), then lists its PSNR
 rows that have both a paper value and a reproduced value, plus the blurry-input rows that give the scale; the full
 tables (SSIM, not-run rows, per-seed values) are in reports/<paper>/. Reports written from uncommitted code
 ("dirty": true in results.json) say so on every row.
@@ -15,6 +18,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from deblur_nb.report import claims_markdown  # noqa: E402
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 PAPERS = {"hide": "HIDE", "david": "DAVID", "promotion": "PRO-MOTION", "face": "Deep face deblurring"}
 
@@ -49,6 +54,13 @@ def findings(rows: list[dict]) -> list[str]:
     return out
 
 
+def claims_block(d: dict) -> list[str]:
+    "The claims and gains tables of a results.json, or a line saying that the report predates them."
+    if "claims" not in d and "gains" not in d:
+        return ["Not yet judged: report predates claims (regenerate it with `make reproduce PRESET=cpu`).", ""]
+    return claims_markdown(d.get("claims"), d.get("gains"), heading="####").splitlines() + [""]
+
+
 def paper_block(paper: str) -> str:
     path = ROOT / "reports" / paper / "results.json"
     if not path.exists(): return f"### {PAPERS[paper]}\n\nNo committed report yet (`reports/{paper}/results.json`).\n"
@@ -61,7 +73,7 @@ def paper_block(paper: str) -> str:
     out = [f"### {PAPERS[paper]}", "",
            f"Preset {', '.join(presets)}; commit {d['commit']}"
            + (" with uncommitted code" if d.get("dirty") else "" if d.get("dirty") is False else " (clean state unknown)")
-           + f"{wall}; full tables in `reports/{paper}/`.", ""] + findings(d["rows"]) + ["",
+           + f"{wall}; full tables in `reports/{paper}/`.", ""] + claims_block(d) + findings(d["rows"]) + ["",
            "| table | method | paper's dataset | reproduced on | paper PSNR | reproduced PSNR | delta |",
            "|---|---|---|---|---|---|---|"]
     for r in rows:

@@ -9,7 +9,11 @@ Each notebook runs on the `python3` kernel with the parameters `preset` and `out
 absolute; <out-root> defaults to reports/ for cpu and paper, to the git-ignored reports/smoke/ for smoke) and
 `allow_dirty`, plus `data_root`, `device` and `seeds` when given here; the executed notebook is written to
 `<out-root>/<paper>/reproduce_<paper>.ipynb` beside the notebook's results.json, tables and figures, and the
-results.json is checked with `deblur_nb.report.results_json_schema_errors`. The kernel gets DEBLUR_NB_STATIC=1
+results.json is checked with `deblur_nb.report.results_json_schema_errors`, and must carry the judged `claims` and
+the `gains` (`deblur_nb.claims.claims_schema_errors`). At cpu and paper the notebooks also get `runs_dir` =
+<runs-root>/<paper> (default reports/.runs, git-ignored): finished training runs are kept there and reused by the
+next run with the same configuration, seed and deblur_nb code, so an interrupted reproduction continues where it
+stopped (--no-cache turns this off). The kernel gets DEBLUR_NB_STATIC=1
 (viewers become static figures) and MPLBACKEND=Agg.
 
 A cpu or paper run refuses to start when tracked code (anything outside reports/) has uncommitted changes,
@@ -29,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from deblur_nb.claims import claims_schema_errors  # noqa: E402
 from deblur_nb.report import PAPERS, PRESETS, code_changes, results_json_schema_errors  # noqa: E402
 
 
@@ -68,6 +73,8 @@ def run_paper(paper: str, args) -> dict:
         params["device"] = args.device
     if args.seeds is not None:
         params["seeds"] = list(args.seeds)
+    if args.runs_root is not None:
+        params["runs_dir"] = str((Path(args.runs_root) / paper).resolve())
     import papermill as pm
     t0 = time.time()
     try:
@@ -84,8 +91,17 @@ def run_paper(paper: str, args) -> dict:
     if errs:
         return dict(paper=paper, status="failed", seconds=time.time() - t0,
                     message=f"{res} is not valid: " + "; ".join(errs[:5]) + (" ..." if len(errs) > 5 else ""))
-    n = len(json.loads(res.read_text())["rows"])
-    return dict(paper=paper, status="ok", seconds=time.time() - t0, message=f"{n} rows in {res}")
+    doc = json.loads(res.read_text())
+    missing = [k for k in ("claims", "gains") if k not in doc]
+    errs = [f"no {k!r} list" for k in missing] or claims_schema_errors(doc)
+    if errs:
+        return dict(paper=paper, status="failed", seconds=time.time() - t0,
+                    message=f"{res}: claims/gains: " + "; ".join(errs[:5]) + (" ..." if len(errs) > 5 else ""))
+    verdicts = [c["verdict"] for c in doc["claims"]]
+    return dict(paper=paper, status="ok", seconds=time.time() - t0,
+                message=f"{len(doc['rows'])} rows, {len(verdicts)} claims ({verdicts.count('reproduced')} reproduced, "
+                        f"{verdicts.count('contradicted')} contradicted, {verdicts.count('inconclusive')} inconclusive), "
+                        f"{len(doc['gains'])} gains in {res}")
 
 
 def main(argv=None) -> int:
@@ -98,6 +114,10 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", help="seeds to run (default: the notebook's own default)")
     ap.add_argument("--out-root", default=None,
                     help="reports go to <out-root>/<paper>/ (default: reports for cpu/paper, reports/smoke for smoke)")
+    ap.add_argument("--runs-root", default=None,
+                    help="keep and reuse finished training runs in <runs-root>/<paper>/ (default: reports/.runs for cpu "
+                         "and paper, none for smoke)")
+    ap.add_argument("--no-cache", action="store_true", help="do not keep or reuse training runs (no runs_dir)")
     ap.add_argument("--allow-dirty", action="store_true",
                     help="let a cpu/paper run use uncommitted code (its reports are marked 'uncommitted code')")
     ap.add_argument("--nbs-dir", default=str(ROOT / "nbs"), help=argparse.SUPPRESS)  # tests point this elsewhere
@@ -108,6 +128,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     papers = _papers(args.paper)
     if args.out_root is None: args.out_root = str(ROOT / "reports" / ("smoke" if args.preset == "smoke" else ""))
+    if args.no_cache: args.runs_root = None
+    elif args.runs_root is None and args.preset != "smoke": args.runs_root = str(ROOT / "reports" / ".runs")
     if args.list:
         for p in papers:
             nb = Path(args.nbs_dir) / f"reproduce_{p}.ipynb"

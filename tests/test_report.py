@@ -155,6 +155,35 @@ def test_static_viewer_outside_jupyter(tmp_path, monkeypatch):
     assert R.interactive_frontend() is True
 
 
+# ---- claims and gains in results.json (issue 14) ------------------------------------------------------------------
+def test_a_verdict_must_follow_from_its_interval(tmp_path):
+    "Synthetic case: three seeds where the better model wins each time (reproduced); a claimed verdict that its"
+    "interval does not support is refused when attached, and flagged in a results.json written by hand."
+    from deblur_nb.claims import claims_schema_errors, gains, judge_claims, paper_claims
+    scores = pd.DataFrame([dict(method=m, dataset=ds, seed=s, PSNR=v)
+                           for ds, net, base in (("held-out faces", "Deblurred", 20.0), ("clip", "Proposed", 30.0))
+                           for s in range(3) for m, v in ((net, base + 1.0 + 0.1 * s), ("Blurry input", base))])
+    claims = judge_claims(paper_claims("face"), scores, method_map={"Blurred": "Blurry input"},
+                          dataset_map={"AFLW (70 images, Gaussian blur)": "held-out faces",
+                                       "300VW (4 videos, 7-11 averaged frames)": "clip"})
+    assert [c["verdict"] for c in claims] == ["reproduced", "reproduced"]
+    assert claims[0]["measured_delta"] == pytest.approx(1.1) and claims[0]["ci95"][0] == pytest.approx(1.1 - 4.3027 * 0.1 / 3 ** 0.5, abs=1e-3)
+    res = _res(seeds=[0, 1, 2])
+    res.add("Table 1", "Deblurred", "AFLW (70 images, Gaussian blur)", "PSNR", [21.0, 21.1, 21.2])
+    bad = [{**claims[0], "verdict": "inconclusive"}]
+    with pytest.raises(ValueError, match=r"claims\[0\] \(Deblurred > Blurred\): verdict 'inconclusive' does not follow"):
+        res.set_claims(bad, [])
+    res.set_claims(claims, gains(scores, ["Deblurred", "Proposed"]))
+    res.write(tmp_path)
+    assert R.results_json_schema_errors(tmp_path / "results.json") == []
+    doc = json.loads((tmp_path / "results.json").read_text())
+    assert claims_schema_errors(doc, min_seeds=3) == [] and len(doc["gains"]) == 2
+    doc["claims"][1]["ci95"] = [-0.5, 2.0]                              # an interval across 0 ...
+    (tmp_path / "results.json").write_text(json.dumps(doc))            # ... with the verdict "reproduced"
+    assert any("claims[1] (Deblurred > Blurred): verdict 'reproduced' does not follow from ci95" in e
+               for e in R.results_json_schema_errors(tmp_path / "results.json"))
+
+
 # ---- the runner, end to end with a tiny notebook ----------------------------------------------------------------
 _TINY = [
     ("preset, data_root, device, seeds, out_dir = 'smoke', None, 'auto', [0], None", ["parameters"]),
@@ -162,7 +191,7 @@ _TINY = [
     "P = validate_params(preset=preset, data_root=data_root, device=device, seeds=seeds, out_dir=out_dir)",
     "res = Results('face', preset=P['preset'], seeds=P['seeds'], data_source='test', convention='PSNR RGB')\n"
     "res.add('Table 1', 'Blurred', 'AFLW (70 images, Gaussian blur)', 'PSNR', 20.0)\n"
-    "res.not_run_rest('tiny test notebook')\nres.write(P['out_dir'])",
+    "res.not_run_rest('tiny test notebook')\nres.set_claims([], [])\nres.write(P['out_dir'])",
     "img = np.zeros((8, 8, 3), np.float32)\nv = compare_viewer({'blurry': img, 'sharp': img + 0.5})\n"
     "save_figure(v, P['out_dir'], 'viewer')\n"
     "json.dump(dict(zip(('interactive', 'reason'), frontend_reason())), open(P['out_dir'] / 'probe.json', 'w'))",
