@@ -44,7 +44,7 @@ __all__ = ['SCHEDULES', 'OPTIMIZERS', 'TRAIN_CHANNELS_LAST', 'MEMORY_FORMATS', '
            'set_memory_format', 'Learner', 'dataset_sources', 'check_no_leakage', 'Recipe']
 
 # %% ../nbs/20_learner.ipynb #26a6e36e
-SCHEDULES = ("constant", "step", "multistep", "exponential", "cosine", "cosine_restarts")
+SCHEDULES = ("constant", "step", "multistep", "exponential", "cosine", "cosine_restarts", "warmup_cosine")
 
 @dataclass(frozen=True)
 class Phase:
@@ -115,8 +115,18 @@ def _cosine(opt, steps, T_max=None, eta_min=0.0): return lr_scheduler.CosineAnne
 def _cosine_restarts(opt, steps, T_0, T_mult=1, eta_min=0.0):
     return lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=T_0, T_mult=T_mult, eta_min=eta_min)
 
+def _warmup_cosine(opt, steps, warmup, eta_min=0.0, start_factor=0.01):
+    """Linear warm-up from `start_factor * lr` over `warmup` steps, then a cosine decay to `eta_min` at `steps`
+    (torch's LinearLR then CosineAnnealingLR, chained by SequentialLR)."""
+    if not (isinstance(warmup, int) and 0 < warmup < steps):
+        raise ValueError(f"warmup_cosine: `warmup` must be an int in [1, steps), got {warmup!r} for {steps} steps")
+    return lr_scheduler.SequentialLR(opt, [lr_scheduler.LinearLR(opt, start_factor=start_factor, total_iters=warmup),
+                                           lr_scheduler.CosineAnnealingLR(opt, T_max=steps - warmup, eta_min=eta_min)],
+                                     milestones=[warmup])
+
 _SCHEDULE_BUILDERS = {"constant": _constant, "step": _step, "multistep": _multistep, "exponential": _exponential,
-                      "cosine": _cosine, "cosine_restarts": _cosine_restarts}
+                      "cosine": _cosine, "cosine_restarts": _cosine_restarts,
+                      "warmup_cosine": _warmup_cosine}
 
 def make_scheduler(optimizer: torch.optim.Optimizer, phase: Phase) -> lr_scheduler.LRScheduler:
     "The torch scheduler named by `phase.schedule`, built with `phase.schedule_kwargs`."

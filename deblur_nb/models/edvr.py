@@ -36,6 +36,8 @@ class EDVRConfig:
     ca_reduction: int = 16            # squeeze ratio of that channel attention
     upsample_feat: int = 64           # channels of the last up-sampling stage (EDVR uses 64)
     slope: float = 0.1                # LeakyReLU negative slope
+    identity_init: bool = False       # conv_last starts at zero: the untrained net returns its base, the centre frame
+                                      # (not in EDVR, whose conv_last is random; the cpu presets turn it on)
 
     def __post_init__(self):
         for name in ("num_feat", "num_frame", "deformable_groups", "num_extract_block", "upsample_feat"):
@@ -288,6 +290,8 @@ class EDVR(nn.Module):
                 with torch.no_grad():
                     for c in m.body:
                         if isinstance(c, nn.Conv2d) and c.kernel_size != (1, 1): c.weight.mul_(0.1)
+        if cfg.identity_init:       # out = conv_last(...) + base = base: training starts from the blurry input
+            nn.init.zeros_(self.conv_last.weight); nn.init.zeros_(self.conv_last.bias)
 
     def _check(self, x: Tensor):
         if not torch.is_tensor(x) or x.ndim != 5 or x.shape[2] != 3:

@@ -28,6 +28,7 @@ class FaceConfig:
     skip_stages: tuple[int, ...] = (2, 3)  # 1-based blocks with a BN skip connection to the head (plus the last)
     skip_bn: bool = True  # batch normalisation on every skip connection (ablation flag)
     residual: bool = False  # add the input to the linear head's output (not in the paper)
+    identity_init: bool = False  # with residual: the linear head starts at zero, so the untrained net returns its input
     in_ch: int = 3
     out_ch: int = 3
 
@@ -112,6 +113,9 @@ class FaceDeblurNet(nn.Module):
                                      for i, (d, s) in enumerate(zip(cfg.depths, cfg.strides))])
         self.taps = tuple(sorted(set(cfg.skip_stages) | {len(cfg.widths)}))  # 1-based; the last block always feeds the head
         self.head = SkipHead(tuple(cfg.widths[t - 1] for t in self.taps), cfg.out_ch, bn=cfg.skip_bn)
+        if cfg.identity_init:
+            if not cfg.residual: raise ValueError("FaceConfig: `identity_init` needs `residual=True` (output = x + 0)")
+            nn.init.zeros_(self.head.linear.weight); nn.init.zeros_(self.head.linear.bias)
         m = 1
         for s in cfg.strides:
             m *= s

@@ -36,6 +36,8 @@ class HIDEConfig:
     branches: tuple[str, ...] = _BRANCHES  # side decoders next to the primary one; ("fg",) / ("bg",) / ()
     scale_feature_reuse: bool = True  # add the previous scale's bottleneck feature, up-sampled (section 4.2)
     global_residual: bool = False   # predict S - B (not in the paper; the CPU training presets turn it on)
+    identity_init: bool = False     # with global_residual: the convs that output images start at zero, so the
+                                    # untrained net returns its input (not in the paper; the cpu preset turns it on)
 
     def __post_init__(self):
         for name in ("enc_channels", "attn_channels"):
@@ -50,6 +52,8 @@ class HIDEConfig:
             raise ValueError(f"HIDEConfig: `compress_ratio` must be in (0, 1], got {self.compress_ratio!r}")
         if not (isinstance(self.num_scales, int) and self.num_scales >= 1):
             raise ValueError(f"HIDEConfig: `num_scales` must be an int >= 1, got {self.num_scales!r}")
+        if self.identity_init and not self.global_residual:
+            raise ValueError("HIDEConfig: `identity_init` needs `global_residual=True` (the identity is S = B + 0)")
         br = tuple(self.branches)
         if any(b not in _BRANCHES for b in br) or len(set(br)) != len(br):
             raise ValueError(f"HIDEConfig: `branches` must be distinct names from {_BRANCHES}, got {self.branches!r}")
@@ -224,6 +228,9 @@ class HIDENet(nn.Module):
         self.scale_up = (nn.ConvTranspose2d(c3, c3, 4, stride=2, padding=1)
                          if cfg.num_scales > 1 and cfg.scale_feature_reuse else None)
         self.size_multiple = math.lcm(4 * 2 ** (cfg.num_scales - 1), 8 if cfg.use_attention else 1)
+        if cfg.identity_init:   # every branch's last block ends in the 5x5 conv to the image: zero it
+            for br in [self.decoder.pri, *self.decoder.side.values()]:
+                nn.init.zeros_(br.blocks[-1].tail.weight); nn.init.zeros_(br.blocks[-1].tail.bias)
 
     def forward(self, x: Tensor  # (B, 3, H, W) blurry image in [0, 1], H and W multiples of size_multiple
                ) -> dict[str, Tensor | list[Tensor]]:

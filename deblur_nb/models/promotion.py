@@ -214,6 +214,10 @@ class ProMotion(EDVR):
             raise TypeError(f"ProMotion: `cfg` must be a ProMotionConfig, got {type(cfg).__name__}")
         super().__init__(cfg)
         self.prior_encoder = PriorEncoder(len(cfg.priors), cfg.num_feat) if cfg.priors else None
+        if cfg.identity_init and self.prior_encoder is not None:
+            # the prior features multiply the fused features: start them at exactly 1 (weights 0, bias 1) so that
+            # the priors begin as a no-op instead of scaling the features by ~0.1 (PyTorch's default init)
+            nn.init.zeros_(self.prior_encoder.conv_out.weight); nn.init.ones_(self.prior_encoder.conv_out.bias)
 
     def forward(self, x: Tensor,                    # (B, T, 3, H, W) blurry window in [0, 1], any H, W
                 *, priors: Tensor | None = None,    # (B, P, T, H, W) precomputed `clip_priors(x, cfg.priors)`

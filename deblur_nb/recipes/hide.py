@@ -48,6 +48,8 @@ class HIDEPreset:
     ckpt_every: int | None = None
     workers: int = 0
     model_overrides: dict = field(default_factory=dict)  # HIDEConfig fields changed by this preset
+    warmup: int = 0             # > 0: the whole-network phase warms up over this many steps, then follows a cosine to
+                                # lr / 100 ('warmup_cosine', not in the paper); 0: a constant lr, as in the paper
 
     def __post_init__(self):
         if (self.main_steps is None) == (self.main_epochs is None):
@@ -57,6 +59,8 @@ class HIDEPreset:
         for k in ("crop", "batch_size", "attn_steps"):
             v = getattr(self, k)
             if not isinstance(v, int) or v < 1: raise ValueError(f"HIDEPreset: `{k}` must be a positive int, got {v!r}")
+        if isinstance(self.warmup, bool) or not isinstance(self.warmup, int) or self.warmup < 0:
+            raise ValueError(f"HIDEPreset: `warmup` must be an int >= 0, got {self.warmup!r}")
 
 
 PRESETS = {
@@ -96,7 +100,8 @@ def hide_phases(p: HIDEPreset, *, n_train: int | None = None, use_attention: boo
     a_lr = p.lr if p.attn_lr is None else p.attn_lr
     phases = [Phase("attention", p.attn_steps, a_lr, trainable=("attention",), loss_weights=only_attn)] \
              if use_attention else []
-    return phases + [Phase("whole", main, p.lr)]
+    sched = dict(schedule="warmup_cosine", schedule_kwargs=dict(warmup=p.warmup, eta_min=p.lr / 100)) if p.warmup else {}
+    return phases + [Phase("whole", main, p.lr, **sched)]
 
 # %% ../../nbs/30_recipes.hide.ipynb #3fa083df
 def hide_roots(preset: str | HIDEPreset = "smoke", data_root=None, *, cache_root=None) -> dict:

@@ -43,6 +43,9 @@ class PromotionRecipe:
     val_every: int | None = None  # steps between validations on the held-out training clips (None: no validation)
     val_clips: int = 0            # clips of the training split held out as the validation split (never trained on)
     val_stride: int = 5           # validate on every val_stride-th frame of those clips
+    warmup: int = 0               # > 0: the `all` phase warms up over this many steps, then one cosine to eta_min
+                                  # ('warmup_cosine', not EDVR's schedule); 0: EDVR's cosine restarts
+    identity_init: bool = False   # the preset's network starts as the identity (EDVRConfig.identity_init)
 
 RECIPES: dict[str, PromotionRecipe] = {
     "paper": PromotionRecipe("paper", crop=256, batch_size=8, predeblur_steps=50_000, tsa_steps=50_000,
@@ -61,14 +64,16 @@ def phases(r: PromotionRecipe, *, with_priors: bool = True) -> list[Phase]:
     with cosine annealing and `r.restarts` warm restarts down to `r.eta_min`."""
     head = ("predeblur", "conv_1x1", "upconv1", "upconv2", "conv_hr", "conv_last")
     tsa = ("fusion", "prior_encoder") if with_priors else ("fusion",)
-    return [Phase("predeblur", r.predeblur_steps, r.lr, trainable=head),
-            Phase("tsa", r.tsa_steps, r.lr, trainable=tsa),
-            Phase("all", r.main_steps, r.lr, schedule="cosine_restarts",
-                  schedule_kwargs={"T_0": max(1, r.main_steps // r.restarts), "eta_min": r.eta_min})]
+    main = (dict(schedule="warmup_cosine", schedule_kwargs={"warmup": r.warmup, "eta_min": r.eta_min}) if r.warmup
+            else dict(schedule="cosine_restarts",
+                      schedule_kwargs={"T_0": max(1, r.main_steps // r.restarts), "eta_min": r.eta_min}))
+    pre = [Phase("predeblur", r.predeblur_steps, r.lr, trainable=head)] if r.predeblur_steps else []
+    pre += [Phase("tsa", r.tsa_steps, r.lr, trainable=tsa)] if r.tsa_steps else []
+    return pre + [Phase("all", r.main_steps, r.lr, **main)]
 
 # %% ../../nbs/32_recipes.promotion.ipynb #917b569f
-def _model_config(cls, preset_cfg: str, config, num_frame: int):
-    if config is None: return getattr(cls, preset_cfg)(num_frame=num_frame)
+def _model_config(cls, preset_cfg: str, config, num_frame: int, identity_init: bool = False):
+    if config is None: return getattr(cls, preset_cfg)(num_frame=num_frame, identity_init=identity_init)
     if isinstance(config, str):
         if config not in ("tiny", "cpu", "paper"):
             raise ValueError(f"recipe: `config` must be 'tiny', 'cpu', 'paper' or a dict, got {config!r}")
@@ -95,11 +100,11 @@ def recipe(preset: str = "smoke", data_root=None, *, seed: int = 0, config=None,
         evals = {f"gopro-test-{gopro_blur}": read_gopro(data_root, "test", blur=gopro_blur)}
     torch.manual_seed(seed)  # the initial weights depend on `seed` alone, not on what ran before
     if model == "edvr":
-        cfg = _model_config(EDVRConfig, r.model_preset, config, r.num_frame)
+        cfg = _model_config(EDVRConfig, r.model_preset, config, r.num_frame, r.identity_init)
         net, loss = EDVR(cfg), DualLoss(flow_attention=False, perceptual=False)
         name, fwd, with_priors = f"edvr/{preset}", None, False
     else:
-        cfg, loss_kw = ablation(ablation_name, _model_config(ProMotionConfig, r.model_preset, config, r.num_frame))
+        cfg, loss_kw = ablation(ablation_name, _model_config(ProMotionConfig, r.model_preset, config, r.num_frame, r.identity_init))
         net = ProMotion(cfg)
         loss = DualLoss(**{"perceptual": perceptual, "flow_method": cfg.flow_method, "flow_mode": cfg.flow_mode, **loss_kw})
         name, fwd, with_priors = f"promotion-{ablation_name}/{preset}", promotion_forward_fn, bool(cfg.priors)
