@@ -58,7 +58,7 @@ class FaceConfig:
     @classmethod
     def cpu(cls) -> "FaceConfig":
         "Small enough to train on a laptop CPU in minutes (the `cpu` preset)."
-        return cls(widths=(16, 32, 32, 32), depths=(1, 1, 1, 1), stem_kernel=5, residual=True)
+        return cls(widths=(16, 32, 32, 32), depths=(1, 1, 1, 1), stem_kernel=5, residual=True, identity_init=True)
 
     @classmethod
     def paper(cls) -> "FaceConfig":
