@@ -1,0 +1,35 @@
+"""HIDE cpu probe: identity init + warmup-cosine; validation PSNR vs blurry over training (val split only).
+    PYTHONPATH=$PWD OMP_NUM_THREADS=1 .venv/bin/python scripts/probes/hide_probe.py steps=1500 lr=2e-3
+(written for the preset before it was changed; the logs in benchmarks/results/probes/ are its output)"""
+import sys, time, json, tempfile, math
+from dataclasses import replace
+from pathlib import Path
+import numpy as np, torch
+from deblur_nb.recipes.hide import recipe, hide_roots, hide_val_set, get_preset
+from deblur_nb.learner import Phase
+from deblur_nb.report import read_training_log
+torch.set_num_threads(1)
+args = dict(a.split("=") for a in sys.argv[1:])
+steps = int(args.get("steps", 1500)); lr = float(args.get("lr", 2e-3)); crop = int(args.get("crop", 64))
+bs = int(args.get("bs", 4)); warm = int(args.get("warmup", 100)); ident = args.get("ident", "1") == "1"
+attn = int(args.get("attn", 1000)); seed = int(args.get("seed", 0)); abl = args.get("abl", "full")
+ve = int(args.get("val_every", 250)); tag = args.get("tag", "x")
+r = recipe("cpu", seed=seed, ablation=abl, config={"identity_init": ident, "global_residual": True}, attn_steps=attn, attn_lr=3e-3,
+           main_steps=steps, lr=lr, crop=crop, batch_size=bs, val_every=ve, ckpt_every=None)
+ph = [replace(q, schedule="warmup_cosine", schedule_kwargs=dict(warmup=warm, eta_min=lr * 0.01)) if q.name == "whole" else q
+      for q in r.phases]
+r = replace(r, phases=ph)
+val = r.val_dl.dataset
+bl = np.mean([10 * math.log10(1 / float(((val[i]["lq"] - val[i]["gt"]) ** 2).mean())) for i in range(len(val))])
+print(f"{tag}: {len(r.train_dl.dataset)} train crops src, val {len(val)} images, blurry val PSNR {bl:.3f}", flush=True)
+t0 = time.time()
+d = Path(tempfile.mkdtemp(dir="/work/probe"))
+r.learner(d, progress=False).fit()
+log = read_training_log(d)
+vc = [c for c in log.columns if c.startswith("val/")]
+v = log.dropna(subset=[vc[0]])
+print(f"{tag}: {time.time()-t0:.0f}s", flush=True)
+for _, row in v.iterrows():
+    print(f"  {row['phase']} step {int(row['step'])}: " + ", ".join(f"{c} {row[c]:.3f}" for c in vc) + f"  gain {row[[c for c in vc if 'psnr' in c.lower()][0]] - bl:+.3f}")
+torch.save({k: v_ for k, v_ in r.model.state_dict().items()}, d / "model.pt")
+print("dir", d)
