@@ -855,6 +855,17 @@ def _log_frame(records) -> pd.DataFrame | None:
         if c != "phase": df[c] = pd.to_numeric(df[c], errors="coerce")
     return df
 
+def _train_fresh(run_dir: Path, train_fn: Callable, score_fn: Callable | None):
+    "Train into an emptied `run_dir`: (model in eval mode, its training log or None, its scores or None, seconds)."
+    if run_dir.exists(): shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True)
+    t0 = time.time()
+    model = train_fn(run_dir)
+    seconds = time.time() - t0
+    log = read_training_log(run_dir) if (run_dir / "log.csv").is_file() else None
+    model.eval()
+    return model, log, (_jsonable(score_fn(model)) if score_fn is not None else None), seconds
+
 def cached_run(runs_dir, config: dict, seed: int, train_fn: Callable, load_fn: Callable, *,
                score_fn: Callable | None = None, label: str = "run", code: str | None = None, device=None) -> TrainedRun:
     """Train with `train_fn(run_dir) -> model` (the learner writes its log.csv into run_dir), or reuse the run
@@ -875,14 +886,7 @@ def cached_run(runs_dir, config: dict, seed: int, train_fn: Callable, load_fn: C
             if device is not None: model = model.to(device)
             return TrainedRun(model.eval(), _log_frame(doc.get("log")), doc.get("scores"), True, run_dir,
                               float(doc.get("seconds", 0.0)))
-    if run_dir.exists(): shutil.rmtree(run_dir)   # a run killed half-way (no run.json), or one of dirty code
-    run_dir.mkdir(parents=True)
-    t0 = time.time()
-    model = train_fn(run_dir)
-    seconds = time.time() - t0
-    log = read_training_log(run_dir) if (run_dir / "log.csv").is_file() else None
-    model.eval()
-    scores = _jsonable(score_fn(model)) if score_fn is not None else None
+    model, log, scores, seconds = _train_fresh(run_dir, train_fn, score_fn)   # a run killed half-way, or of dirty code
     st_save(model, str(weights))
     doc = {"key": key, "label": label, "config": _jsonable(json.loads(json.dumps(config, default=str))), "seed": int(seed),
            "code": code, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -914,14 +918,7 @@ class Runs:
             if r.cached: print(f"   reused {r.run_dir.name} (trained in {r.seconds:.0f} s)", flush=True)
             return r
         run_dir = self.dir / f"{_slug(label) or 'run'}_seed{int(seed)}"
-        if run_dir.exists(): shutil.rmtree(run_dir)
-        run_dir.mkdir(parents=True)
-        t0 = time.time()
-        model = train_fn(run_dir)
-        seconds = time.time() - t0
-        log = read_training_log(run_dir) if (run_dir / "log.csv").is_file() else None
-        model.eval()
-        scores = _jsonable(score_fn(model)) if score_fn is not None else None
+        model, log, scores, seconds = _train_fresh(run_dir, train_fn, score_fn)
         return TrainedRun(model, log, scores, False, run_dir, seconds)
 
     def cleanup(self) -> None:
