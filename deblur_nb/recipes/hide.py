@@ -68,7 +68,7 @@ PRESETS = {
     "smoke": HIDEPreset(model="tiny", crop=32, batch_size=2, attn_steps=3, main_steps=6, lr=5e-4, data_preset="smoke",
                         val_every=6, val_images=1, model_overrides=dict(global_residual=True)),
     # the embedded benchmark on a laptop CPU: about 5 minutes per model here (see the prose for its deviations)
-    "cpu": HIDEPreset(model="tiny", crop=64, batch_size=4, attn_steps=1000, attn_lr=3e-3, main_steps=1500, lr=2e-3,
+    "cpu": HIDEPreset(model="tiny", crop=64, batch_size=4, attn_steps=1000, attn_lr=3e-3, main_steps=1500, lr=5e-4,
                       warmup=100, data_preset="cpu", val_every=500, val_images=3, ckpt_every=500,
                       model_overrides=dict(global_residual=True, identity_init=True)),
     # section 4.3: 70,000 attention iterations, then 500 epochs; real HIDE + GoPro, a GPU
