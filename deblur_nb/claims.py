@@ -219,7 +219,7 @@ def forest_plot(claims: Sequence[Mapping], path=None, *, title: str | None = Non
     "Interval per claim with the paper's delta marked; saves to `path` when given; returns the figure."
     import matplotlib.pyplot as plt
     n = len(claims)
-    fig, ax = plt.subplots(figsize=(7, 0.35 * n + 1.2))
+    fig, ax = plt.subplots(figsize=(10, 0.4 * n + 1.6))
     colour = {"reproduced": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:gray"}
     for i, c in enumerate(claims):
         y = n - 1 - i
