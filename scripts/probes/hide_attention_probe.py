@@ -10,11 +10,11 @@ from deblur_nb.core import pad_to_multiple, unpad
 torch.set_num_threads(1)
 args = dict(a.split("=") for a in sys.argv[1:])
 ch = tuple(int(c) for c in args.get("ch", "4,8,8").split(",")); steps = int(args.get("steps", 3000)); lr = float(args.get("lr", 3e-3))
-crop = int(args.get("crop", 64))
+crop = int(args.get("crop", 64)); fg = float(args.get("fg", 0.5))
 r = recipe("cpu", seed=0, config={"identity_init": True, "global_residual": True, "attn_channels": ch}, attn_steps=steps,
-           attn_lr=lr, main_steps=10, val_every=None, crop=crop)
+           attn_lr=lr, main_steps=10, val_every=None, crop=crop, fg_fraction=fg)
 r = replace(r, phases=r.phases[:1])
-t0 = time.time(); r.learner(Path(tempfile.mkdtemp(dir="/work/probe")), progress=False).fit(); t = time.time() - t0
+t0 = time.time(); r.learner(Path(tempfile.mkdtemp(prefix="deblur_probe_")), progress=False).fit(); t = time.time() - t0
 m = r.model.eval()
 from deblur_nb.recipes.hide import hide_roots, hide_val_set, get_preset
 val = hide_val_set(hide_roots("cpu"), replace(get_preset("cpu"), val_images=3))
@@ -25,5 +25,4 @@ for i in range(len(val)):
     with torch.no_grad(): a = unpad(m.attention(x), size)[0, 0].numpy()
     u = np.logical_or(a > .5, g > .5).sum(); ious.append(np.logical_and(a > .5, g > .5).sum() / u if u else np.nan)
     la.append(((a - g) ** 2).mean()); lc.append(((g.mean() - g) ** 2).mean())
-print(f"ch {ch} steps {steps} lr {lr} crop {crop}: {t:.0f}s params {sum(p.numel() for p in m.attention.parameters())} val IoU {np.nanmean(ious):.3f} L_A {np.mean(la):.4f} const L_A {np.mean(lc):.4f}", flush=True)
-torch.save(m.attention.state_dict(), f"/work/probe/attn_{'_'.join(map(str,ch))}_{steps}.pt")
+print(f"ch {ch} steps {steps} lr {lr} crop {crop} fg_fraction {fg}: {t:.0f}s params {sum(p.numel() for p in m.attention.parameters())} val IoU {np.nanmean(ious):.3f} L_A {np.mean(la):.4f} const L_A {np.mean(lc):.4f}", flush=True)

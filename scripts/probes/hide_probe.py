@@ -23,7 +23,7 @@ val = r.val_dl.dataset
 bl = np.mean([10 * math.log10(1 / float(((val[i]["lq"] - val[i]["gt"]) ** 2).mean())) for i in range(len(val))])
 print(f"{tag}: {len(r.train_dl.dataset)} train crops src, val {len(val)} images, blurry val PSNR {bl:.3f}", flush=True)
 t0 = time.time()
-d = Path(tempfile.mkdtemp(dir="/work/probe"))
+d = Path(tempfile.mkdtemp(prefix="deblur_probe_"))
 r.learner(d, progress=False).fit()
 log = read_training_log(d)
 vc = [c for c in log.columns if c.startswith("val/")]
@@ -31,5 +31,6 @@ v = log.dropna(subset=[vc[0]])
 print(f"{tag}: {time.time()-t0:.0f}s", flush=True)
 for _, row in v.iterrows():
     print(f"  {row['phase']} step {int(row['step'])}: " + ", ".join(f"{c} {row[c]:.3f}" for c in vc) + f"  gain {row[[c for c in vc if 'psnr' in c.lower()][0]] - bl:+.3f}")
-torch.save({k: v_ for k, v_ in r.model.state_dict().items()}, d / "model.pt")
+from deblur_nb.learner import save_safetensors
+save_safetensors(r.model, d / "model.safetensors")
 print("dir", d)
