@@ -562,10 +562,20 @@ def _check_crop_fits(size, crop, where):
         raise ValueError(f"{where}: frame {size[0]}x{size[1]} is smaller than the crop {crop[0]}x{crop[1]}")
 
 # %% ../nbs/03_data.ipynb #27b0ec53
+def _read_mask(path, h: int, w: int) -> np.ndarray:
+    "A mask image as a float32 (h, w) array of 0/1 (above half its range -> 1); errors name the file."
+    m = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if m is None: raise ValueError(f"{path}: not a readable mask image")
+    if m.ndim == 3: m = m[..., 0]
+    if m.shape != (h, w): raise ValueError(f"{path}: mask size {m.shape} differs from its image's {(h, w)}")
+    return (m > np.iinfo(m.dtype).max / 2 if m.dtype.kind == "u" else m > 0.5).astype(np.float32)
+
 class PairedImageDataset(Dataset):
     """Blurry/sharp image pairs -> {'lq' (3,H,W), 'gt' (3,H,W), ['mask' (1,H,W), 'has_mask'], 'key'}.
     `crop`: int or (h, w) for random crops, None for full frames; `augment`: flips (+ transpose for square crops);
-    `fg_fraction`: share of crops centred on FG boxes (HIDE 4.3); `with_mask`: yield masks (default: if any boxes)."""
+    `fg_fraction`: share of crops centred on FG boxes (HIDE 4.3); `with_mask`: yield masks (default: if any boxes).
+    The mask G is the pair's mask image (`meta['mask']`, thresholded at half its range) where the set provides one,
+    as the embedded HIDE does (the people's alpha), else the filled boxes."""
     def __init__(self, pairs: Sequence[ImagePair], *, crop=None, augment: bool = False, fg_fraction: float | None = None,
                  with_mask: bool | None = None, seed: int = 0, bg_tries: int = 8):
         self.pairs = list(pairs)
@@ -577,7 +587,8 @@ class PairedImageDataset(Dataset):
             if not 0 <= fg_fraction <= 1: raise ValueError(f"fg_fraction must be in [0, 1], got {fg_fraction}")
             if self.crop is None: raise ValueError("fg_fraction needs crop: FG/BG balancing chooses where to crop")
         self.fg_fraction, self.bg_tries = fg_fraction, int(bg_tries)
-        self.with_mask = any(p.boxes is not None for p in self.pairs) if with_mask is None else bool(with_mask)
+        self.with_mask = (any(p.boxes is not None or "mask" in p.meta for p in self.pairs) if with_mask is None
+                          else bool(with_mask))
         for p in self.pairs: _check_crop_fits(p.size, self.crop, p.lq)
 
     def set_epoch(self, epoch: int): self.epoch = int(epoch)
@@ -605,7 +616,8 @@ class PairedImageDataset(Dataset):
             if gt.shape != lq.shape: raise ValueError(f"{p.gt}: size {gt.shape[:2]} differs from {p.lq}'s {lq.shape[:2]}")
             arrays.append(gt)
         h, w = lq.shape[:2]
-        mask = boxes_to_mask(p.boxes, h, w) if p.boxes is not None else np.zeros((h, w), np.float32)
+        if "mask" in p.meta: mask = _read_mask(p.meta["mask"], h, w)
+        else: mask = boxes_to_mask(p.boxes, h, w) if p.boxes is not None else np.zeros((h, w), np.float32)
         if self.with_mask: arrays.append(mask[..., None])
         if self.crop is not None:
             _check_crop_fits((h, w), self.crop, p.lq)
@@ -614,7 +626,7 @@ class PairedImageDataset(Dataset):
         if self.augment: arrays = _augment(arrays, rng, square=self.crop is not None and self.crop[0] == self.crop[1])
         out = {"lq": _to_chw(arrays[0])}
         if p.gt is not None: out["gt"] = _to_chw(arrays[1])
-        if self.with_mask: out["mask"], out["has_mask"] = _to_chw(arrays[-1]), p.boxes is not None
+        if self.with_mask: out["mask"], out["has_mask"] = _to_chw(arrays[-1]), p.boxes is not None or "mask" in p.meta
         out["key"] = p.key
         return out
 
