@@ -228,6 +228,9 @@ def main(argv=None) -> int:
     if device == "cuda" and "cells" not in a.skip:
         print("== cuda-flagged notebook cells", flush=True)
         guarded("cuda_cells", lambda: cuda_cells(timeout=150, deadline=deadline))
+        for r in res.get("cuda_cells", []):   # a failing notebook is an error: it sets the exit status
+            if r.get("returncode"): res["errors"].append({"stage": f"cells:{r['notebook']}", "error": "nbdev_test failed",
+                                                         "trace": r.get("tail", "")})
     if "train" not in a.skip:
         print(f"== paper presets, {1 if a.dry_run else a.steps} step(s) each", flush=True)
         res["train"] = []
