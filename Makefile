@@ -55,8 +55,11 @@ check-sync: install
 # PAPER=hide,david picks papers (default: all four); a missing notebook makes the exit status 2
 # smoke runs go to reports/smoke/ (git-ignored) so they never replace the committed cpu-preset reports
 OUTROOT ?= $(if $(filter smoke,$(PRESET)),reports/smoke,reports)
+# JOBS=2 (the cpu default): two one-thread processes share the training runs (scripts/reproduce.py --jobs)
+JOBS ?= $(if $(filter cpu,$(PRESET)),2,1)
 reproduce: install
-	$(BIN)/python scripts/reproduce.py --preset $(PRESET) --out-root $(OUTROOT) $(if $(PAPER),--paper $(PAPER))
+	$(if $(filter 2,$(JOBS)),OMP_NUM_THREADS=1 )$(BIN)/python scripts/reproduce.py --preset $(PRESET) --out-root $(OUTROOT) \
+		$(if $(PAPER),--paper $(PAPER)) --jobs $(JOBS)
 
 # the smoke preset of every reproduce notebook under papermill, into a temporary folder; results.json checked
 test-reproduce: install

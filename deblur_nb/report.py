@@ -866,34 +866,84 @@ def _train_fresh(run_dir: Path, train_fn: Callable, score_fn: Callable | None):
     model.eval()
     return model, log, (_jsonable(score_fn(model)) if score_fn is not None else None), seconds
 
+_CLAIM_POLL = 5.0   # seconds between looks at a run another process is training
+
+def _claim_pid(claim: Path) -> int | None:
+    try: return int(claim.read_text().strip() or "x")
+    except (OSError, ValueError): return None
+
+def _pid_alive(pid: int | None) -> bool:
+    if pid is None: return False
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+def _take_claim(claim: Path) -> bool:
+    """Atomically claim a run for this process (O_CREAT | O_EXCL, holding our pid): True when we hold it. A claim
+    whose process is gone (killed mid-run), or that this process left behind, is stale and taken over."""
+    for _ in range(3):
+        try:
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            pid = _claim_pid(claim)
+            if pid is None:                              # being written right now, or garbage: look again shortly
+                time.sleep(0.05)
+                if _claim_pid(claim) is None and claim.exists() and time.time() - claim.stat().st_mtime > 2: claim.unlink(missing_ok=True)
+                continue
+            if pid != os.getpid() and _pid_alive(pid): return False
+            claim.unlink(missing_ok=True)                # stale: retry the atomic create
+            continue
+        with os.fdopen(fd, "w") as f: f.write(str(os.getpid()))
+        return True
+    return False
+
 def cached_run(runs_dir, config: dict, seed: int, train_fn: Callable, load_fn: Callable, *,
                score_fn: Callable | None = None, label: str = "run", code: str | None = None, device=None) -> TrainedRun:
     """Train with `train_fn(run_dir) -> model` (the learner writes its log.csv into run_dir), or reuse the run
     `runs_dir` already holds for the same `config` (JSON-able dict), `seed` and code version: then `load_fn()`
     builds the untrained model and the saved weights are loaded into it (safetensors, strict). `score_fn(model)`
-    -> JSON-able scores, kept in run.json and returned again on reuse. Nothing is reused when the code is dirty."""
+    -> JSON-able scores, kept in run.json and returned again on reuse. Nothing is reused when the code is dirty.
+    Several processes may share `runs_dir` (`scripts/reproduce.py --jobs 2`): the one that claims a run first
+    trains it (a `.<run>.claim` file holding its pid), and the others wait for its run.json instead of training it
+    twice; a claim whose process has died is taken over."""
     from safetensors.torch import load_model as st_load, save_model as st_save
     code = code_version() if code is None else code
     key = run_key(config, seed, code)
     run_dir = Path(runs_dir) / f"{_slug(label) or 'run'}_seed{int(seed)}_{key}"
     meta, weights = run_dir / "run.json", run_dir / "model.safetensors"
     reusable = not code.endswith("-dirty") and code != "unknown"
-    if reusable and meta.is_file() and weights.is_file():
+    Path(runs_dir).mkdir(parents=True, exist_ok=True)
+    def finished():
+        if not (meta.is_file() and weights.is_file()): return None
         doc = json.loads(meta.read_text())
-        if (doc.get("key"), doc.get("code"), doc.get("seed")) == (key, code, int(seed)):
+        return doc if (doc.get("key"), doc.get("code"), doc.get("seed")) == (key, code, int(seed)) else None
+    claim = run_dir.with_name(f".{run_dir.name}.claim")
+    if reusable:
+        told = False
+        while (doc := finished()) is None:
+            if _take_claim(claim):
+                if (doc := finished()) is not None: claim.unlink(missing_ok=True)   # finished between the two looks
+                break
+            if not told: print(f"   waiting for process {_claim_pid(claim)}, which trains this run", flush=True); told = True
+            time.sleep(_CLAIM_POLL)                        # another live process trains this run
+        if doc is not None:
             model = load_fn()
             st_load(model, str(weights), strict=True, device=str(next(model.parameters()).device))
             if device is not None: model = model.to(device)
             return TrainedRun(model.eval(), _log_frame(doc.get("log")), doc.get("scores"), True, run_dir,
                               float(doc.get("seconds", 0.0)))
-    model, log, scores, seconds = _train_fresh(run_dir, train_fn, score_fn)   # a run killed half-way, or of dirty code
-    st_save(model, str(weights))
-    doc = {"key": key, "label": label, "config": _jsonable(json.loads(json.dumps(config, default=str))), "seed": int(seed),
-           "code": code, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-           "seconds": round(seconds, 2), "scores": scores, "log": _log_records(log)}
-    tmp = meta.with_name(".run.json.partial")
-    tmp.write_text(json.dumps(doc, indent=1, allow_nan=False))
-    os.replace(tmp, meta)
+    try:
+        model, log, scores, seconds = _train_fresh(run_dir, train_fn, score_fn)   # a run killed half-way, or of dirty code
+        st_save(model, str(weights))
+        doc = {"key": key, "label": label, "config": _jsonable(json.loads(json.dumps(config, default=str))), "seed": int(seed),
+               "code": code, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "seconds": round(seconds, 2), "scores": scores, "log": _log_records(log)}
+        tmp = meta.with_name(".run.json.partial")
+        tmp.write_text(json.dumps(doc, indent=1, allow_nan=False))
+        os.replace(tmp, meta)
+    finally:
+        if reusable: claim.unlink(missing_ok=True)
     return TrainedRun(model, log, scores, False, run_dir, seconds)
 
 class Runs:

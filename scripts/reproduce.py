@@ -13,7 +13,11 @@ results.json is checked with `deblur_nb.report.results_json_schema_errors`, and 
 the `gains` (`deblur_nb.claims.claims_schema_errors`). At cpu and paper the notebooks also get `runs_dir` =
 <runs-root>/<paper> (default reports/.runs, git-ignored): finished training runs are kept there and reused by the
 next run with the same configuration, seed and deblur_nb code, so an interrupted reproduction continues where it
-stopped (--no-cache turns this off). The kernel gets DEBLUR_NB_STATIC=1
+stopped (--no-cache turns this off). `--jobs 2` uses a second core: a helper copy of the notebook runs beside
+the main one with the seeds in reverse order, into a temporary folder, and trains into the same runs folder; each
+run is trained by whichever process claims it first while the other waits for it (`deblur_nb.report.cached_run`),
+so the two meet in the middle of each loop over seeds, and the report, written by the main copy alone, reuses
+every run. Set OMP_NUM_THREADS=1 so that each process keeps to one core. The kernel gets DEBLUR_NB_STATIC=1
 (viewers become static figures) and MPLBACKEND=Agg.
 
 A cpu or paper run refuses to start when tracked code (anything outside reports/) has uncommitted changes,
@@ -27,7 +31,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -77,6 +85,7 @@ def run_paper(paper: str, args) -> dict:
         params["runs_dir"] = str((Path(args.runs_root) / paper).resolve())
     import papermill as pm
     t0 = time.time()
+    helper = _start_helper(nb, params, args) if args.jobs > 1 and "runs_dir" in params else None
     try:
         pm.execute_notebook(str(nb), str(out_nb), parameters=params, kernel_name="python3", language="python",
                             cwd=str(nb.parent), progress_bar=args.progress, execution_timeout=args.cell_timeout)
@@ -84,6 +93,8 @@ def run_paper(paper: str, args) -> dict:
         msg = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
         return dict(paper=paper, status="failed", seconds=time.time() - t0,
                     message=f"{msg} (executed notebook with the traceback: {out_nb})")
+    finally:
+        if helper is not None: _stop_helper(*helper)
     res = out_dir / "results.json"
     if not res.is_file():
         return dict(paper=paper, status="failed", seconds=time.time() - t0, message=f"ran, but wrote no {res}")
@@ -104,6 +115,39 @@ def run_paper(paper: str, args) -> dict:
                         f"{len(doc['gains'])} gains in {res}")
 
 
+DEFAULT_SEEDS = [0, 1, 2]   # the reproduce notebooks' own default at cpu and paper
+
+
+def _start_helper(nb: Path, params: dict, args):
+    """A second papermill process on the same notebook and runs folder, seeds reversed, output to a temporary
+    folder: (process, folder). Its output is a scratch copy; only its finished training runs are used."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"deblur_nb_helper_{nb.stem}_"))
+    seeds = list(params.get("seeds") or DEFAULT_SEEDS)[::-1]
+    hp = {**params, "out_dir": str(tmp / "out"), "seeds": seeds}
+    cmd = [sys.executable, "-m", "papermill", str(nb), str(tmp / nb.name), "-y", json.dumps(hp), "-k", "python3",
+           "--cwd", str(nb.parent), "--no-progress-bar"]
+    log = open(tmp / "helper.log", "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    print(f"   helper process {proc.pid} (seeds {seeds}) trains into the same runs folder; its log: {tmp / 'helper.log'}",
+          flush=True)
+    return proc, tmp
+
+
+def _stop_helper(proc, tmp: Path) -> None:
+    "Stop the helper (and its kernel) once the main copy is done; every run it finished stays in the runs folder."
+    if proc.poll() is None:
+        try: os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError: pass
+        try: proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL); proc.wait()
+        print(f"   helper process {proc.pid} stopped (main copy finished)", flush=True)
+    elif proc.returncode:
+        print(f"   helper process {proc.pid} failed with status {proc.returncode}; its log: {tmp / 'helper.log'}", flush=True)
+        return                                   # kept for reading
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog=__doc__.split("\n\n", 1)[1])
@@ -117,6 +161,9 @@ def main(argv=None) -> int:
     ap.add_argument("--runs-root", default=None,
                     help="keep and reuse finished training runs in <runs-root>/<paper>/ (default: reports/.runs for cpu "
                          "and paper, none for smoke)")
+    ap.add_argument("--jobs", type=int, default=1, choices=(1, 2),
+                    help="2: a helper process trains the runs in the opposite seed order beside the main one (needs the "
+                         "runs cache, so not with --no-cache or at smoke); set OMP_NUM_THREADS=1")
     ap.add_argument("--no-cache", action="store_true", help="do not keep or reuse training runs (no runs_dir)")
     ap.add_argument("--allow-dirty", action="store_true",
                     help="let a cpu/paper run use uncommitted code (its reports are marked 'uncommitted code')")

@@ -250,3 +250,35 @@ def test_papermill_kernel_is_detected_as_batch_without_the_env_var(tmp_path):
         if env is not None: os.environ["DEBLUR_NB_STATIC"] = env
     probe = json.loads((tmp_path / "r" / "probe.json").read_text())
     assert probe == {"interactive": False, "reason": "the front-end does not allow stdin (nbclient/papermill)"}, probe
+
+
+_SHARED = [
+    ("preset, data_root, device, seeds, out_dir, runs_dir, allow_dirty = 'smoke', None, 'auto', [0], None, None, False",
+     ["parameters"]),
+    "from deblur_nb.report import *\nimport os, time, torch\n"
+    "P = validate_params(preset=preset, data_root=data_root, device=device, seeds=seeds, out_dir=out_dir)",
+    "def train(run_dir):\n    (run_dir / 'trained_by').write_text(str(os.getpid())); time.sleep(3)\n    return torch.nn.Linear(1, 1)\n"
+    "for s in P['seeds']:\n    cached_run(runs_dir, {'tiny': 1}, s, train, lambda: torch.nn.Linear(1, 1), label='tiny', code='abc')",
+    "(P['out_dir'] / 'main_pid').write_text(str(os.getpid()))\n"
+    "res = Results('face', preset=P['preset'], seeds=P['seeds'], data_source='test', convention='PSNR RGB')\n"
+    "res.add('Table 1', 'Blurred', 'AFLW (70 images, Gaussian blur)', 'PSNR', 20.0)\n"
+    "res.not_run_rest('tiny test notebook')\nres.set_claims([], [])\nres.write(P['out_dir'])",
+]
+
+
+def test_two_jobs_share_the_runs_and_train_each_once(tmp_path):
+    "--jobs 2: the helper trains from the other end of the seed list; every run is trained exactly once."
+    nbs, out, runs = tmp_path / "nbs", tmp_path / "reports", tmp_path / "runs"
+    nbs.mkdir()
+    _tiny_nb(nbs / "reproduce_face.ipynb", _SHARED)
+    r = _run_script("--paper", "face", "--nbs-dir", str(nbs), "--out-root", str(out), "--runs-root", str(runs),
+                    "--seeds", "0", "1", "2", "3", "--jobs", "2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "helper process" in r.stdout
+    dirs = sorted((runs / "face").glob("tiny_seed*"))
+    assert [d.name.split("_")[1] for d in dirs] == ["seed0", "seed1", "seed2", "seed3"]
+    assert all((d / "run.json").is_file() and (d / "model.safetensors").is_file() for d in dirs)
+    trainers = {int((d / "trained_by").read_text()) for d in dirs}
+    main = int((out / "face" / "main_pid").read_text())
+    assert len(trainers) == 2 and main in trainers, (trainers, main)   # both processes trained, none twice
+    assert not list((runs / "face").glob(".*.claim"))
