@@ -14,12 +14,17 @@ variant = args.get("variant", "single"); steps = int(args.get("steps", 2000)); l
 bs = int(args.get("bs", 4)); crop = int(args.get("crop", 64)); warm = int(args.get("warmup", 100))
 level = int(args.get("level", 11)); frames = int(args.get("frames", 7)); seed = int(args.get("seed", 0))
 ve = int(args.get("val_every", 250)); sched = args.get("sched", "warmup_cosine"); tag = args.get("tag", variant)
-r = recipe("cpu", None, seed=seed, variant=variant, level=level, frames=frames, batch=bs, crop=crop, val_every=ve,
+from deblur_nb.models.david import DAVIDConfig
+cfg = DAVIDConfig.cpu(**({"backbone_channels": tuple(int(c) for c in args["bc"].split(","))} if "bc" in args else {}))
+r = recipe("cpu", None, seed=seed, config=cfg, variant=variant, level=level, frames=frames, batch=bs, crop=crop, val_every=ve,
            lengths=dict(backbones=steps), lr_scale=lr / 1e-4)
 ph = [replace(q, schedule=sched, schedule_kwargs=dict(warmup=warm, eta_min=lr * 0.01) if sched == "warmup_cosine" else {})
       if q.name.startswith("1_") else q for q in r.phases]
 ph = [q for q in ph if q.name.startswith("1_")]
 r = replace(r, phases=ph)
+if args.get("zero_last", "1") == "0":      # residual backbones whose correction's last conv keeps PyTorch's default init
+    for m in r.model.modules():
+        if getattr(m, "residual", False) and hasattr(m, "net"): m.net.last.reset_parameters()
 val = r.val_dl.dataset
 bl = np.mean([10 * math.log10(1 / float(((val[i]["lq"][val[i]["lq"].shape[0] // 2] - val[i]["gt"]) ** 2).mean()))
               for i in range(len(val))])

@@ -16,8 +16,10 @@ frames = int(args.get("frames", 5)); warm = int(args.get("warmup", 50)); pre = i
 dataset = args.get("dataset", "gopro"); seed = int(args.get("seed", 0)); ve = int(args.get("val_every", 250))
 tag = args.get("tag", f"{model}-{net}-{dataset}")
 r = recipe("cpu", None, seed=seed, model=model, dataset=dataset, model_preset=net, num_frame=frames, crop=crop,
-           batch_size=bs, predeblur_steps=pre, tsa_steps=pre, main_steps=steps, lr=lr, warmup=warm, identity_init=True,
-           num_workers=0, ckpt_every=None, val_every=ve, val_clips=1, val_stride=int(args.get("val_stride", 3)))
+           batch_size=bs, predeblur_steps=pre, tsa_steps=pre, main_steps=steps, lr=lr, warmup=warm,
+           identity_init=args.get("ident", "1") == "1",
+           num_workers=0, ckpt_every=None, val_every=ve, val_clips=1, val_stride=int(args.get("val_stride", 3)),
+           init_from=args.get("init"))
 val = r.val_dl.dataset
 def centre(s): return s["lq"][s["lq"].shape[0] // 2]
 bl = np.mean([10 * math.log10(1 / float(((centre(val[i]) - val[i]["gt"]) ** 2).mean())) for i in range(len(val))])
@@ -34,3 +36,6 @@ print(f"{tag}: {time.time() - t0:.0f}s, {(time.time() - t0) / n:.3f} s/step", fl
 for _, row in v.iterrows():
     p = row[[c for c in vc if "psnr" in c.lower()][0]]
     print(f"  {row['phase']} step {int(row['step'])}: " + ", ".join(f"{c} {row[c]:.3f}" for c in vc) + f"  gain {p - bl:+.3f}", flush=True)
+if "save" in args:
+    from safetensors.torch import save_model
+    save_model(r.model, args["save"]); print("saved", args["save"])
