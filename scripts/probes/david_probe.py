@@ -2,12 +2,12 @@
 phase 1 and a warm-up + cosine schedule. Validation split only (never the test videos).
     PYTHONPATH=$PWD OMP_NUM_THREADS=1 .venv/bin/python scripts/probes/david_probe.py variant=single steps=2000 lr=1e-3
 """
-import sys, time, math, tempfile
+import sys
 from dataclasses import replace
 from pathlib import Path
 import numpy as np, torch
 from deblur_nb.recipes.david import recipe
-from deblur_nb.report import read_training_log
+from _probe import blurry_psnr, fit_and_report
 torch.set_num_threads(1)
 args = dict(a.split("=") for a in sys.argv[1:])
 variant = args.get("variant", "single"); steps = int(args.get("steps", 2000)); lr = float(args.get("lr", 1e-3))
@@ -26,16 +26,6 @@ if args.get("zero_last", "1") == "0":      # residual backbones whose correction
     for m in r.model.modules():
         if getattr(m, "residual", False) and hasattr(m, "net"): m.net.last.reset_parameters()
 val = r.val_dl.dataset
-bl = np.mean([10 * math.log10(1 / float(((val[i]["lq"][val[i]["lq"].shape[0] // 2] - val[i]["gt"]) ** 2).mean()))
-              for i in range(len(val))])
+bl = blurry_psnr(val)
 print(f"{tag}: phases {[(q.name, q.steps, q.lr, q.schedule) for q in ph]}; val {len(val)} frames, blurry {bl:.3f}", flush=True)
-t0 = time.time()
-d = Path(tempfile.mkdtemp(prefix="deblur_probe_"))
-r.learner(d, progress=False).fit()
-log = read_training_log(d)
-vc = [c for c in log.columns if c.startswith("val/")]
-v = log.dropna(subset=[vc[0]])
-print(f"{tag}: {time.time() - t0:.0f}s, {(time.time() - t0) / sum(q.steps for q in ph):.3f} s/step", flush=True)
-for _, row in v.iterrows():
-    p = row[[c for c in vc if "psnr" in c.lower()][0]]
-    print(f"  {row['phase']} step {int(row['step'])}: " + ", ".join(f"{c} {row[c]:.3f}" for c in vc) + f"  gain {p - bl:+.3f}", flush=True)
+fit_and_report(r, tag, bl)

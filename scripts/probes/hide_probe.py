@@ -1,13 +1,13 @@
 """HIDE cpu probe: identity init + warmup-cosine; validation PSNR vs blurry over training (val split only).
     PYTHONPATH=$PWD OMP_NUM_THREADS=1 .venv/bin/python scripts/probes/hide_probe.py steps=1500 lr=2e-3
 (written for the preset before it was changed; the logs in benchmarks/results/probes/ are its output)"""
-import sys, time, json, tempfile, math
+import sys
 from dataclasses import replace
 from pathlib import Path
 import numpy as np, torch
 from deblur_nb.recipes.hide import recipe, hide_roots, hide_val_set, get_preset
 from deblur_nb.learner import Phase
-from deblur_nb.report import read_training_log
+from _probe import blurry_psnr, fit_and_report
 torch.set_num_threads(1)
 args = dict(a.split("=") for a in sys.argv[1:])
 steps = int(args.get("steps", 1500)); lr = float(args.get("lr", 2e-3)); crop = int(args.get("crop", 64))
@@ -20,17 +20,9 @@ ph = [replace(q, schedule="warmup_cosine", schedule_kwargs=dict(warmup=warm, eta
       for q in r.phases]
 r = replace(r, phases=ph)
 val = r.val_dl.dataset
-bl = np.mean([10 * math.log10(1 / float(((val[i]["lq"] - val[i]["gt"]) ** 2).mean())) for i in range(len(val))])
+bl = blurry_psnr(val)
 print(f"{tag}: {len(r.train_dl.dataset)} train crops src, val {len(val)} images, blurry val PSNR {bl:.3f}", flush=True)
-t0 = time.time()
-d = Path(tempfile.mkdtemp(prefix="deblur_probe_"))
-r.learner(d, progress=False).fit()
-log = read_training_log(d)
-vc = [c for c in log.columns if c.startswith("val/")]
-v = log.dropna(subset=[vc[0]])
-print(f"{tag}: {time.time()-t0:.0f}s", flush=True)
-for _, row in v.iterrows():
-    print(f"  {row['phase']} step {int(row['step'])}: " + ", ".join(f"{c} {row[c]:.3f}" for c in vc) + f"  gain {row[[c for c in vc if 'psnr' in c.lower()][0]] - bl:+.3f}")
+d = fit_and_report(r, tag, bl)
 from deblur_nb.learner import save_safetensors
 save_safetensors(r.model, d / "model.safetensors")
 print("dir", d)

@@ -2,11 +2,11 @@
 identity init and warm-up + cosine. Validation split only (never REDS4 or the GoPro test clips).
     PYTHONPATH=$PWD OMP_NUM_THREADS=1 .venv/bin/python scripts/probes/promotion_probe.py model=promotion net=tiny steps=1000
 """
-import sys, time, math, tempfile, warnings
+import sys, warnings
 from pathlib import Path
 import numpy as np, torch
 from deblur_nb.recipes.promotion import recipe
-from deblur_nb.report import read_training_log
+from _probe import blurry_psnr, fit_and_report
 torch.set_num_threads(1)
 warnings.simplefilter("ignore")
 args = dict(a.split("=") for a in sys.argv[1:])
@@ -21,21 +21,10 @@ r = recipe("cpu", None, seed=seed, model=model, dataset=dataset, model_preset=ne
            num_workers=0, ckpt_every=None, val_every=ve, val_clips=1, val_stride=int(args.get("val_stride", 3)),
            init_from=args.get("init"))
 val = r.val_dl.dataset
-def centre(s): return s["lq"][s["lq"].shape[0] // 2]
-bl = np.mean([10 * math.log10(1 / float(((centre(val[i]) - val[i]["gt"]) ** 2).mean())) for i in range(len(val))])
+bl = blurry_psnr(val)
 print(f"{tag}: phases {[(q.name, q.steps, q.lr, q.schedule) for q in r.phases]}; {len(r.train_dl.dataset)} train windows, "
       f"val {len(val)} frames, blurry {bl:.3f}", flush=True)
-t0 = time.time()
-d = Path(tempfile.mkdtemp(prefix="deblur_probe_"))
-r.learner(d, progress=False).fit()
-log = read_training_log(d)
-vc = [c for c in log.columns if c.startswith("val/")]
-v = log.dropna(subset=[vc[0]])
-n = sum(q.steps for q in r.phases)
-print(f"{tag}: {time.time() - t0:.0f}s, {(time.time() - t0) / n:.3f} s/step", flush=True)
-for _, row in v.iterrows():
-    p = row[[c for c in vc if "psnr" in c.lower()][0]]
-    print(f"  {row['phase']} step {int(row['step'])}: " + ", ".join(f"{c} {row[c]:.3f}" for c in vc) + f"  gain {p - bl:+.3f}", flush=True)
+fit_and_report(r, tag, bl)
 if "save" in args:
     from safetensors.torch import save_model
     save_model(r.model, args["save"]); print("saved", args["save"])
