@@ -882,17 +882,15 @@ def _pid_alive(pid: int | None) -> bool:
 def _take_claim(claim: Path) -> bool:
     """Atomically claim a run for this process (O_CREAT | O_EXCL, holding our pid): True when we hold it. A claim
     whose process is gone (killed mid-run), or that this process left behind, is stale and taken over."""
-    for _ in range(3):
+    for _ in range(2):
         try:
             fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
             pid = _claim_pid(claim)
-            if pid is None:                              # being written right now, or garbage: look again shortly
-                time.sleep(0.05)
-                if _claim_pid(claim) is None and claim.exists() and time.time() - claim.stat().st_mtime > 2: claim.unlink(missing_ok=True)
-                continue
-            if pid != os.getpid() and _pid_alive(pid): return False
-            claim.unlink(missing_ok=True)                # stale: retry the atomic create
+            try: writing = pid is None and time.time() - claim.stat().st_mtime < 2   # its pid is being written now
+            except FileNotFoundError: continue                                        # released meanwhile: retry
+            if writing or (pid != os.getpid() and _pid_alive(pid)): return False
+            claim.unlink(missing_ok=True)                # stale (dead process, or garbage): retry the atomic create
             continue
         with os.fdopen(fd, "w") as f: f.write(str(os.getpid()))
         return True

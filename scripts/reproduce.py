@@ -126,8 +126,8 @@ def _start_helper(nb: Path, params: dict, args):
     hp = {**params, "out_dir": str(tmp / "out"), "seeds": seeds}
     cmd = [sys.executable, "-m", "papermill", str(nb), str(tmp / nb.name), "-y", json.dumps(hp), "-k", "python3",
            "--cwd", str(nb.parent), "--no-progress-bar"]
-    log = open(tmp / "helper.log", "w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(tmp / "helper.log", "w") as log:      # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     print(f"   helper process {proc.pid} (seeds {seeds}) trains into the same runs folder; its log: {tmp / 'helper.log'}",
           flush=True)
     return proc, tmp
