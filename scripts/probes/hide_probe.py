@@ -14,7 +14,10 @@ steps = int(args.get("steps", 1500)); lr = float(args.get("lr", 2e-3)); crop = i
 bs = int(args.get("bs", 4)); warm = int(args.get("warmup", 100)); ident = args.get("ident", "1") == "1"
 attn = int(args.get("attn", 1000)); seed = int(args.get("seed", 0)); abl = args.get("abl", "full")
 ve = int(args.get("val_every", 250)); tag = args.get("tag", "x")
-r = recipe("cpu", seed=seed, ablation=abl, config={"identity_init": ident, "global_residual": True}, attn_steps=attn, attn_lr=3e-3,
+attn_lr = float(args.get("attn_lr", 3e-3)); attn_warmup = int(args.get("attn_warmup", 0))   # attention pre-training
+cfg = {"identity_init": ident, "global_residual": True}
+if "attn_chans" in args: cfg["attn_channels"] = tuple(int(c) for c in args["attn_chans"].split(","))
+r = recipe("cpu", seed=seed, ablation=abl, config=cfg, attn_steps=attn, attn_lr=attn_lr, attn_warmup=attn_warmup,
            main_steps=steps, lr=lr, crop=crop, batch_size=bs, val_every=ve, ckpt_every=None)
 ph = [replace(q, schedule="warmup_cosine", schedule_kwargs=dict(warmup=warm, eta_min=lr * 0.01)) if q.name == "whole" else q
       for q in r.phases]
@@ -23,6 +26,15 @@ val = r.val_dl.dataset
 bl = blurry_psnr(val)
 print(f"{tag}: {len(r.train_dl.dataset)} train crops src, val {len(val)} images, blurry val PSNR {bl:.3f}", flush=True)
 d = fit_and_report(r, tag, bl)
+if r.model.attention is not None:    # the attention after both phases: IoU of A > 0.5 with G on the validation images
+    io, la = [], []
+    with torch.no_grad():
+        for i in range(len(val)):
+            g = val[i]["mask"][0].numpy() > 0.5; a = r.model.eval().attention(val[i]["lq"][None])[0, 0].numpy()
+            u = np.logical_or(a > 0.5, g).sum()
+            if u: io.append(np.logical_and(a > 0.5, g).sum() / u)
+            la.append(np.mean((a - g) ** 2))
+    print(f"{tag}: attention on validation: IoU {np.mean(io):.3f}, L_A {np.mean(la):.4f}", flush=True)
 from deblur_nb.learner import save_safetensors
 save_safetensors(r.model, d / "model.safetensors")
 print("dir", d)
