@@ -69,8 +69,8 @@ class HIDEPreset:
 
 PRESETS = {
     # CI: seconds on the smoke benchmark (64x96 frames); the cpu preset's settings, scaled down
-    "smoke": HIDEPreset(model="tiny", crop=32, batch_size=2, attn_steps=3, main_steps=6, lr=5e-4, data_preset="smoke",
-                        val_every=6, val_images=1, model_overrides=dict(global_residual=True)),
+    "smoke": HIDEPreset(model="tiny", crop=32, batch_size=2, attn_steps=3, attn_warmup=1, main_steps=6, lr=5e-4,
+                        data_preset="smoke", val_every=6, val_images=1, model_overrides=dict(global_residual=True)),
     # the embedded benchmark on a laptop CPU: about 5 minutes per model here (see the prose for its deviations)
     "cpu": HIDEPreset(model="tiny", crop=64, batch_size=4, attn_steps=3000, attn_lr=1e-3, attn_warmup=100,
                       main_steps=1500, lr=5e-4, warmup=100, data_preset="cpu", val_every=500, val_images=3, ckpt_every=500,
