@@ -22,3 +22,8 @@ from torch.profiler import profile
 with profile() as p:
     for _ in range(5): step()
 print(p.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
+from torch.utils.flop_counter import FlopCounterMode
+with FlopCounterMode(display=False) as fc: fwd(m, batch)
+conv = sum(v for k, v in fc.get_flop_counts()["Global"].items() if "convolution" in str(k))
+print(f"forward FLOPs per step (one batch, torch.utils.flop_counter): {fc.get_total_flops() / 1e9:.2f} G, "
+      f"of which convolutions {conv / 1e9:.2f} G; backward does about twice the forward's")
