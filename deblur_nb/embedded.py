@@ -207,7 +207,7 @@ def _plan_clips(kind: str, seed: int, clips: Sequence[str], n_items: int, n_src:
         starts = ok[np.linspace(0, len(ok) - 1, len(idx)).round().astype(int)] if len(idx) > 1 else [ok[(len(ok) - 1) // 2]]
         ph, pw = _margin(size)
         for j, (i, s) in enumerate(zip(idx, starts)):
-            name = f"{prefix}{Path(clip.split(':')[-1]).stem}_{j:02d}"   # no package prefix: ':' is not a portable file name"
+            name = f"{prefix}{Path(clip.split(':')[-1]).stem}_{j:02d}"   # no package prefix: ':' is not a portable file name
             rng = _item_rng(seed, kind, split, name)
             items.append(dict(split=split, name=name, source=clip, start=int(s), n=n_src,
                               box=_crop_box(rng, H, W, size[0] + 2 * ph, size[1] + 2 * pw), size=tuple(size),
