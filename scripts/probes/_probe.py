@@ -14,6 +14,12 @@ def blurry_psnr(val) -> float:
     return float(np.mean([10 * math.log10(1 / float(((lq(val[i]) - val[i]["gt"]) ** 2).mean())) for i in range(len(val))]))
 
 
+def iou(a, g) -> float:
+    "IoU of a > 0.5 with g > 0.5 (an attention map against the FG mask G); NaN when both are empty."
+    inter, union = np.logical_and(a > 0.5, g > 0.5).sum(), np.logical_or(a > 0.5, g > 0.5).sum()
+    return inter / union if union else np.nan
+
+
 def fit_and_report(r, tag: str, bl: float) -> Path:
     "Train recipe `r` in a temporary folder; print the time and every validation row with its gain over `bl`."
     t0 = time.time()

@@ -6,6 +6,7 @@ import sys, time, tempfile
 from dataclasses import replace
 import numpy as np, torch
 from deblur_nb.recipes.hide import recipe
+from _probe import iou
 torch.set_num_threads(1)
 args = dict(a.split("=") for a in sys.argv[1:])
 chans = tuple(int(c) for c in args.get("chans", "4,8,8").split(","))
@@ -13,11 +14,7 @@ steps = int(args.get("steps", 1000)); lr = float(args.get("lr", 3e-3)); seed = i
 val_images = int(args.get("val_images", 3))   # held-out training *sources* (the preset: 3)
 every = int(args.get("every", 250)); cosine = int(args.get("cosine", 0))   # > 0: warm-up steps, then one cosine to lr/100
 
-def iou(a, g):
-    inter, union = np.logical_and(a > 0.5, g > 0.5).sum(), np.logical_or(a > 0.5, g > 0.5).sum()
-    return inter / union if union else np.nan
-
-r = recipe("cpu", seed=seed, config={"attn_channels": chans}, attn_steps=steps, attn_lr=lr, main_steps=1,
+r = recipe("cpu", seed=seed, config={"attn_channels": chans}, attn_steps=steps, attn_lr=lr, attn_warmup=0, main_steps=1,
            val_every=None, val_images=val_images, ckpt_every=None)
 from deblur_nb.recipes.hide import hide_val_set, hide_roots, get_preset
 val = hide_val_set(hide_roots("cpu"), replace(get_preset("cpu"), val_images=val_images))

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np, torch
 from deblur_nb.recipes.hide import recipe, hide_roots, hide_val_set, get_preset
 from deblur_nb.learner import Phase
-from _probe import blurry_psnr, fit_and_report
+from _probe import blurry_psnr, fit_and_report, iou
 torch.set_num_threads(1)
 args = dict(a.split("=") for a in sys.argv[1:])
 steps = int(args.get("steps", 1500)); lr = float(args.get("lr", 2e-3)); crop = int(args.get("crop", 64))
@@ -30,11 +30,9 @@ if r.model.attention is not None:    # the attention after both phases: IoU of A
     io, la = [], []
     with torch.no_grad():
         for i in range(len(val)):
-            g = val[i]["mask"][0].numpy() > 0.5; a = r.model.eval().attention(val[i]["lq"][None])[0, 0].numpy()
-            u = np.logical_or(a > 0.5, g).sum()
-            if u: io.append(np.logical_and(a > 0.5, g).sum() / u)
-            la.append(np.mean((a - g) ** 2))
-    print(f"{tag}: attention on validation: IoU {np.mean(io):.3f}, L_A {np.mean(la):.4f}", flush=True)
+            g = val[i]["mask"][0].numpy(); a = r.model.eval().attention(val[i]["lq"][None])[0, 0].numpy()
+            io.append(iou(a, g)); la.append(np.mean((a - g) ** 2))
+    print(f"{tag}: attention on validation: IoU {np.nanmean(io):.3f}, L_A {np.mean(la):.4f}", flush=True)
 from deblur_nb.learner import save_safetensors
 save_safetensors(r.model, d / "model.safetensors")
 print("dir", d)
